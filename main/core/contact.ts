@@ -160,7 +160,8 @@ export function normalizeContact(c: Contact, region: string): Contact {
     url: normalizeList(c.url, foldLine),
     extra: c.extra
       .filter((x) => x.name.trim() !== '')
-      .map((x) => ({ name: x.name.trim().toUpperCase(), params: x.params, value: x.value })),
+      // Names keep their case: `item1.X-ABLabel` must come back as it went in.
+      .map((x) => ({ name: x.name.trim(), params: x.params, value: x.value })),
   };
 }
 

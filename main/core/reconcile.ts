@@ -1,0 +1,619 @@
+// Steps 3–5 of a run (sync-method.md): recover, reconcile, merge for offline devices.
+// `planRun` reads the DSS through a view and writes its plan into an overlay; it does no
+// I/O, reads no clock and makes no ids of its own (`newGuid` is an argument).
+import {
+  describeKey,
+  diffElements,
+  emptyContact,
+  equalContacts,
+  fromElements,
+  normalizeContact,
+  toElements,
+  type Contact,
+  type Elements,
+  type Field,
+} from './contact';
+import { indexKeys, isDuplicate, nameKey, DuplicateIndex } from './duplicates';
+import { mergeActions, type MaybeAction } from './merge';
+import { heldFields, project } from './projection';
+import { recover, type RecoveryRow } from './recover';
+import {
+  type ActionKind,
+  type Guid,
+  type LateAck,
+  type Luid,
+  type PointInfo,
+  type Provenance,
+  type ReportedRecord,
+  type Spid,
+  type TruthRecord,
+} from './types';
+import { Overlay, type DssView } from './view';
+
+/** What one online sync point said in step 2. */
+export type PointReport =
+  | { kind: 'log'; lostSyncState: boolean; records: ReportedRecord[]; lateAcks: LateAck[] }
+  | { kind: 'snapshot'; lostSyncState: boolean; listing: { luid: Luid; data: Contact }[] };
+
+/** An edit made in the hub's own editor, queued until this run. `base` is the truth's
+ *  version the user edited, so only the elements the user changed count. An add carries
+ *  the GUID the editor gave the new record. */
+export type EditorEdit =
+  | { kind: 'add'; id: Guid; data: Contact }
+  | { kind: 'update'; guid: Guid; data: Contact; base: Contact }
+  | { kind: 'delete'; guid: Guid; base: Contact };
+
+export interface RunInput {
+  runId: number;
+  region: string;
+  /** Every paired sync point, the editor included. */
+  points: PointInfo[];
+  /** The online ones (whose retrieve succeeded), in push order, and what each said. */
+  reports: Map<Spid, PointReport>;
+  editorEdits: EditorEdit[];
+}
+
+export interface ConflictDraft {
+  guid: Guid;
+  kind: 'elements' | 'delete-update' | 'added-twice';
+  result: Contact | null;
+  versions: { spid: Spid; contact: Contact | null; won: boolean }[];
+  elements: { key: string; label: string; winner: { spid: Spid; value: string | null }; losers: { spid: Spid; value: string | null }[] }[];
+}
+
+export interface PlanCounts {
+  add: number;
+  update: number;
+  delete: number;
+}
+
+export interface RunPlan {
+  overlay: Overlay;
+  conflicts: ConflictDraft[];
+  /** Changes each device brought into the truth. */
+  incoming: Map<Spid, PlanCounts>;
+  /** Devices that said they lost their sync state in this run. */
+  lostState: Spid[];
+  /** Which recovery rows fired, for the run's log and for tests. */
+  rows: { spid: Spid; luid: Luid; row: RecoveryRow | 'late-ack' | 'ignored'; guid?: Guid }[];
+}
+
+interface Change {
+  spid: Spid;
+  priority: number;
+  kind: 'UPDATED' | 'DELETED';
+  /** The device's version, normalized and through its projection. */
+  data: Contact | null;
+  /** What the hub knew the device to hold before; null: unknown, so nothing the device
+   *  lacks is read as removed and every element it has competes with the truth (R8). */
+  base: Contact | null;
+  fields: ReadonlySet<Field> | undefined;
+}
+
+interface NewRecord {
+  spid: Spid;
+  luid: Luid;
+  priority: number;
+  data: Contact;
+  editor: boolean;
+}
+
+interface Proposal {
+  spid: Spid;
+  priority: number;
+  run: number;
+  value: string | undefined;
+  fromTruth: boolean;
+}
+
+export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): RunPlan {
+  const ov = new Overlay(view);
+  const points = new Map(input.points.map((p) => [p.spid, p]));
+  const priorityOf = (spid: Spid) => points.get(spid)?.priority ?? Number.MAX_SAFE_INTEGER;
+  const plan: RunPlan = { overlay: ov, conflicts: [], incoming: new Map(), lostState: [], rows: [] };
+  const touched = new Set<Guid>();
+  const changes = new Map<Guid, Change[]>();
+  const added: NewRecord[] = [];
+  const count = (spid: Spid, k: keyof PlanCounts) => {
+    const c = plan.incoming.get(spid) ?? { add: 0, update: 0, delete: 0 };
+    c[k] += 1;
+    plan.incoming.set(spid, c);
+  };
+  const addChange = (guid: Guid, ch: Change) => {
+    const list = changes.get(guid) ?? [];
+    list.push(ch);
+    changes.set(guid, list);
+    touched.add(guid);
+  };
+  const prep = (c: Contact, p: PointInfo) => project(normalizeContact(c, input.region), p.capacity);
+
+  // Matched records per lost-state device: pending entries nothing matched are dropped.
+  const lostMatched = new Map<Spid, Set<Guid>>();
+
+  for (const [spid, report] of input.reports) {
+    const p = points.get(spid);
+    if (!p || p.isEditor) continue;
+
+    // A late acknowledgement is applied first, exactly as if it had arrived in time.
+    if (report.kind === 'log') {
+      for (const ack of report.lateAcks) {
+        applyAck(ov, p, ack.action, ack.guid, ack.luid, ack.data ? prep(ack.data, p) : null);
+        touched.add(ack.guid);
+        plan.rows.push({ spid, luid: ack.luid, row: 'late-ack', guid: ack.guid });
+      }
+    }
+
+    // A device that lost its sync state: forget its map and bases, but keep its pending
+    // entries (and the last bases of pending DELETEs, to recognize what it must still
+    // delete).
+    const deleteBases = new Map<Guid, Contact>();
+    if (report.lostSyncState) {
+      plan.lostState.push(spid);
+      lostMatched.set(spid, new Set());
+      for (const a of ov.pendingOf(spid)) {
+        if (a.action !== 'DELETE') continue;
+        const m = ov.mapOf(spid, a.guid);
+        if (m?.base) deleteBases.set(a.guid, m.base);
+      }
+      for (const m of ov.mapsOf(spid)) touched.add(m.guid);
+      ov.forgetMaps(spid);
+    }
+
+    // The states: a log device says them; for a snapshot device they come from comparing
+    // its listing with the projection the hub left there.
+    const records: ReportedRecord[] = [];
+    if (report.kind === 'log') {
+      records.push(...report.records);
+    } else {
+      const listed = new Set<Luid>();
+      for (const item of report.listing) {
+        listed.add(item.luid);
+        const m = ov.mapByLuid(spid, item.luid);
+        if (!m) records.push({ luid: item.luid, state: 'ADDED', data: item.data });
+        else if (!m.base || !equalContacts(prep(item.data, p), m.base)) {
+          records.push({ luid: item.luid, state: 'UPDATED', data: item.data });
+        }
+      }
+      for (const m of ov.mapsOf(spid)) if (!listed.has(m.luid)) records.push({ luid: m.luid, state: 'DELETED' });
+    }
+
+    // Deletions first, so that a record the device deletes in this run is never the
+    // duplicate its new entries are matched to.
+    const deletedHere = new Set<Guid>();
+    const order = (r: ReportedRecord) => (r.state === 'DELETED' ? 0 : r.state === 'UPDATED' ? 1 : 2);
+    records.sort((a, b) => order(a) - order(b));
+
+    for (const r of records) {
+      const known = ov.mapByLuid(spid, r.luid);
+      if (r.state === 'DELETED') {
+        if (!known) {
+          plan.rows.push({ spid, luid: r.luid, row: 'ignored' });
+          continue; // an unknown LUID reported as DELETED is ignored
+        }
+        const pend = ov.pending(spid, known.guid);
+        const rec = recover({ pending: pend?.action ?? null, state: 'DELETED', duplicate: false });
+        plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: known.guid });
+        if (rec.row === 'R1') continue;
+        ov.setPending(spid, known.guid, null);
+        ov.deleteMap(spid, known.guid);
+        deletedHere.add(known.guid);
+        if (ov.truth(known.guid)) {
+          addChange(known.guid, { spid, priority: p.priority, kind: 'DELETED', data: null, base: known.base, fields: heldFields(p.capacity) });
+          count(spid, 'delete');
+        }
+        continue;
+      }
+      if (!r.data) continue;
+      const data = prep(r.data, p);
+      if (known) {
+        // A known LUID reported as ADDED is the same record: recovered as UPDATED.
+        const pend = ov.pending(spid, known.guid);
+        const rec = recover({ pending: pend?.action ?? null, state: 'UPDATED', duplicate: false });
+        plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: known.guid });
+        if (rec.row === 'R1') continue;
+        ov.setPending(spid, known.guid, null);
+        ov.putMap({ spid, guid: known.guid, luid: r.luid, base: data });
+        touched.add(known.guid);
+        if (ov.truth(known.guid)) {
+          addChange(known.guid, { spid, priority: p.priority, kind: 'UPDATED', data, base: known.base, fields: heldFields(p.capacity) });
+          count(spid, 'update');
+        }
+        continue;
+      }
+      if (r.state === 'UPDATED') {
+        plan.rows.push({ spid, luid: r.luid, row: 'ignored' });
+        // An UPDATED record the hub never mapped: the device's log outlived its map
+        // (e.g. the hub forgot the device). Treated as ADDED below.
+      }
+
+      // ADDED under a LUID the hub has never seen: the duplicate detector decides.
+      const match = findDuplicate(ov, p, data, deletedHere, deleteBases);
+      if (!match) {
+        plan.rows.push({ spid, luid: r.luid, row: 'R5' });
+        added.push({ spid, luid: r.luid, priority: p.priority, data, editor: false });
+        count(spid, 'add');
+        continue;
+      }
+      const pend = ov.pending(spid, match);
+      const rec = recover({ pending: pend?.action ?? null, state: 'ADDED', duplicate: true });
+      plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: match });
+      lostMatched.get(spid)?.add(match);
+      touched.add(match);
+      ov.putMap({ spid, guid: match, luid: r.luid, base: data });
+      switch (rec.row) {
+        case 'R1': // matches the last base of a pending DELETE: told again to delete
+        case 'R7': // the pending UPDATE stays and brings the truth's version
+          break;
+        case 'R6':
+          ov.setPending(spid, match, null);
+          // The hub's writes never enter a change log, so on a log device this is the
+          // user's own entry: the elements that differ are that device's changes.
+          if (p.changeTracking === 'log') {
+            addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+          }
+          break;
+        case 'R8':
+          addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+          count(spid, 'update');
+          break;
+        default:
+          throw new Error(`recovery of an ADDED duplicate gave ${rec.row}`);
+      }
+    }
+  }
+
+  // The hub's editor: always online, no action table, its adds never matched.
+  const editor = input.points.find((p) => p.isEditor);
+  for (const e of input.editorEdits) {
+    const spid = editor?.spid ?? 'hub';
+    const priority = editor?.priority ?? 0;
+    const ep: PointInfo = editor ?? { spid, priority, changeTracking: 'log', capacity: {}, isEditor: true };
+    if (e.kind === 'add') {
+      added.push({ spid, luid: e.id, priority, data: prep(e.data, ep), editor: true });
+      count(spid, 'add');
+    } else if (ov.truth(e.guid)) {
+      const base = prep(e.base, ep);
+      if (e.kind === 'delete') addChange(e.guid, { spid, priority, kind: 'DELETED', data: null, base, fields: undefined });
+      else addChange(e.guid, { spid, priority, kind: 'UPDATED', data: prep(e.data, ep), base, fields: undefined });
+      count(spid, e.kind === 'delete' ? 'delete' : 'update');
+    }
+  }
+
+  // Reconcile: the new truth of every changed record.
+  for (const [guid, list] of changes) {
+    const rec = ov.truth(guid);
+    if (!rec) continue;
+    const outcome = resolveRecord(rec, list, input.runId, priorityOf, points);
+    if (outcome.conflict) plan.conflicts.push(outcome.conflict);
+    if (outcome.contact === null) ov.deleteTruth(guid);
+    else if (!equalContacts(outcome.contact, rec.contact) || outcome.provChanged) {
+      ov.putTruth({ ...rec, contact: outcome.contact, prov: outcome.prov });
+    }
+  }
+
+  // Records added in this run: the same person added on several devices is one record.
+  for (const group of groupAdded(added)) {
+    const { contact, prov, conflict } = unionOfAdded(group, input.runId);
+    // The editor names its records when they are made (the UI shows them at once).
+    const guid = group.length === 1 && group[0]?.editor ? group[0].luid : newGuid();
+    ov.putTruth({ guid, seq: ov.allocateSeq(), contact, prov });
+    touched.add(guid);
+    for (const item of group) {
+      if (!item.editor) ov.putMap({ spid: item.spid, guid, luid: item.luid, base: item.data });
+    }
+    if (conflict) plan.conflicts.push({ ...conflict, guid });
+  }
+
+  // A lost-state device's pending entries that nothing matched are dropped.
+  for (const [spid, matched] of lostMatched) {
+    for (const a of ov.pendingOf(spid)) {
+      if (!matched.has(a.guid)) {
+        ov.setPending(spid, a.guid, null);
+        touched.add(a.guid);
+      }
+    }
+  }
+
+  // New actions come from state, merged with what is still pending (step 5).
+  const devices = input.points.filter((p) => !p.isEditor);
+  const room = new Map<Spid, number>();
+  const roomOf = (p: PointInfo) => {
+    if (p.capacity.maxEntries === undefined) return Number.POSITIVE_INFINITY;
+    let r = room.get(p.spid);
+    if (r === undefined) {
+      const held = new Set(ov.mapsOf(p.spid).map((m) => m.guid));
+      for (const a of ov.pendingOf(p.spid)) if (a.action === 'ADD') held.add(a.guid);
+      r = p.capacity.maxEntries - held.size;
+      room.set(p.spid, r);
+    }
+    return r;
+  };
+  const touchedInOrder = [...touched]
+    .map((g) => ({ g, seq: ov.truth(g)?.seq ?? view.truth(g)?.seq ?? 0 }))
+    .sort((a, b) => a.seq - b.seq)
+    .map((x) => x.g);
+  for (const p of devices) {
+    for (const guid of touchedInOrder) planAction(ov, p, guid, roomOf, room);
+  }
+  // A device that lost its sync state gets everything it lacks; a capacity-limited device
+  // with room gets records in creation order.
+  for (const p of devices) {
+    const lost = lostMatched.has(p.spid);
+    if (!lost && (p.capacity.maxEntries === undefined || roomOf(p) <= 0)) continue;
+    for (const guid of ov.truthGuids()) {
+      if (roomOf(p) <= 0) break;
+      if (!ov.mapOf(p.spid, guid) && !ov.pending(p.spid, guid)) planAction(ov, p, guid, roomOf, room);
+    }
+  }
+  return plan;
+}
+
+/** One acknowledgement, in time or late: the action is done on the device. */
+export function applyAck(ov: Overlay, p: PointInfo, action: ActionKind, guid: Guid, luid: Luid, stored: Contact | null): void {
+  const pend = ov.pending(p.spid, guid);
+  if (pend?.action === action) ov.setPending(p.spid, guid, null);
+  switch (action) {
+    case 'ADD':
+    case 'UPDATE': {
+      const m = ov.mapOf(p.spid, guid);
+      if (action === 'ADD' && m && m.luid === luid && stored === null) return; // a resent ack
+      ov.putMap({ spid: p.spid, guid, luid, base: stored });
+      return;
+    }
+    case 'DELETE':
+      ov.deleteMap(p.spid, guid);
+      return;
+  }
+}
+
+function planAction(
+  ov: Overlay,
+  p: PointInfo,
+  guid: Guid,
+  roomOf: (p: PointInfo) => number,
+  room: Map<Spid, number>,
+): void {
+  const rec = ov.truth(guid);
+  const m = ov.mapOf(p.spid, guid);
+  const pend = ov.pending(p.spid, guid);
+  let next: MaybeAction = null;
+  if (rec) {
+    if (m) next = m.base && equalContacts(project(rec.contact, p.capacity), m.base) ? null : 'UPDATE';
+    else if (pend?.action === 'ADD') next = 'ADD';
+    else if (roomOf(p) > 0) {
+      next = 'ADD';
+      room.set(p.spid, roomOf(p) - 1);
+    }
+  } else if (m || pend?.action === 'ADD') {
+    next = 'DELETE';
+  }
+  const effective = mergeActions(pend?.action ?? null, next, guid, p.spid);
+  if (effective === (pend?.action ?? null)) return;
+  if (pend?.action === 'ADD' && effective === null) room.set(p.spid, roomOf(p) + 1);
+  const seq = rec?.seq ?? pend?.seq ?? 0;
+  ov.setPending(p.spid, guid, effective === null ? null : { spid: p.spid, guid, action: effective, seq });
+}
+
+/** The duplicate `O` of a record a device reports as ADDED, if any (R6/R7/R8, or R1 for a
+ *  lost-state device). Candidates are compared through the device's projection, exclude
+ *  records already mapped on the same device and records it deletes in this run. When
+ *  several match: a pending ADD first, then a pending UPDATE, then the oldest record. */
+function findDuplicate(
+  ov: Overlay,
+  p: PointInfo,
+  data: Contact,
+  deletedHere: ReadonlySet<Guid>,
+  deleteBases: ReadonlyMap<Guid, Contact>,
+): Guid | undefined {
+  const name = nameKey(data);
+  const shortened = p.capacity.maxNameLength !== undefined && Array.from(data.fn).length >= p.capacity.maxNameLength - 1;
+  const guids = new Set([...ov.candidates(indexKeys(data), shortened && name ? `n:${name}` : undefined), ...ov.newCandidates(data)]);
+  const matches: { guid: Guid; seq: number; rank: number }[] = [];
+  for (const guid of guids) {
+    if (deletedHere.has(guid) || ov.mapOf(p.spid, guid)) continue;
+    const rec = ov.truth(guid);
+    if (!rec || !isDuplicate(data, project(rec.contact, p.capacity))) continue;
+    const pend = ov.pending(p.spid, guid)?.action;
+    matches.push({ guid, seq: rec.seq, rank: pend === 'ADD' ? 0 : pend === 'UPDATE' ? 1 : 2 });
+  }
+  for (const [guid, base] of deleteBases) {
+    if (!ov.mapOf(p.spid, guid) && isDuplicate(data, base)) matches.push({ guid, seq: -1, rank: -1 });
+  }
+  matches.sort((a, b) => a.rank - b.rank || a.seq - b.seq);
+  return matches[0]?.guid;
+}
+
+interface Outcome {
+  contact: Contact | null;
+  prov: Record<string, Provenance>;
+  provChanged: boolean;
+  conflict?: ConflictDraft;
+}
+
+/** Resolves every change to one record: per data element by priority, a delete against an
+ *  update per record, cross-run edits competing at their writer's priority. */
+export function resolveRecord(
+  rec: TruthRecord,
+  list: readonly Change[],
+  runId: number,
+  priorityOf: (spid: Spid) => number,
+  points: ReadonlyMap<Spid, PointInfo>,
+): Outcome {
+  const truthEls = toElements(rec.contact);
+  const updaters = list.filter((c) => c.kind === 'UPDATED');
+  const deleters = list.filter((c) => c.kind === 'DELETED');
+
+  // Element proposals of the updaters, with the truth's value competing where someone
+  // else changed the element since the updater's base.
+  const proposals = new Map<string, Proposal[]>();
+  for (const u of updaters) {
+    const baseEls = u.base ? toElements(u.base) : new Map<string, string>();
+    const dataEls = toElements(u.data ?? emptyContact());
+    const diffs = diffElements(baseEls, dataEls, u.fields).filter((d) => u.base !== null || d.to !== undefined);
+    for (const d of diffs) {
+      const list2 = proposals.get(d.key) ?? [];
+      list2.push({ spid: u.spid, priority: u.priority, run: runId, value: d.to, fromTruth: false });
+      const tv = truthEls.get(d.key);
+      const writer = rec.prov[d.key];
+      if (tv !== baseEls.get(d.key) && writer && writer.spid !== u.spid && !list2.some((x) => x.fromTruth)) {
+        list2.push({ spid: writer.spid, priority: priorityOf(writer.spid), run: writer.run, value: tv, fromTruth: true });
+      }
+      proposals.set(d.key, list2);
+    }
+  }
+
+  // Delete against update, per record: the best deleter against the best updater; a tie
+  // keeps the data. An updater is also whoever changed the record since a deleter's base.
+  let deleteWins = false;
+  let deleteConflict = false;
+  const crossRunUpdaters: Spid[] = [];
+  if (deleters.length > 0) {
+    for (const d of deleters) {
+      if (!d.base) continue;
+      const cap = points.get(d.spid)?.capacity ?? {};
+      const now = project(rec.contact, cap);
+      if (equalContacts(now, d.base)) continue;
+      for (const ch of diffElements(toElements(d.base), toElements(now), d.fields)) {
+        const w = rec.prov[ch.key];
+        if (w && w.spid !== d.spid && !crossRunUpdaters.includes(w.spid)) crossRunUpdaters.push(w.spid);
+      }
+    }
+    const bestDel = Math.min(...deleters.map((d) => d.priority));
+    const updPriorities = [...updaters.map((u) => u.priority), ...crossRunUpdaters.map(priorityOf)];
+    if (updPriorities.length === 0) deleteWins = true;
+    else {
+      deleteConflict = true;
+      deleteWins = bestDel < Math.min(...updPriorities);
+    }
+  }
+
+  if (deleteWins) {
+    if (!deleteConflict) return { contact: null, prov: rec.prov, provChanged: true };
+    return {
+      contact: null,
+      prov: rec.prov,
+      provChanged: true,
+      conflict: {
+        guid: rec.guid,
+        kind: 'delete-update',
+        result: null,
+        versions: [
+          ...deleters.map((d) => ({ spid: d.spid, contact: null, won: true })),
+          ...updaters.map((u) => ({ spid: u.spid, contact: u.data, won: false })),
+          ...crossRunUpdaters.filter((s) => !updaters.some((u) => u.spid === s)).map((s) => ({ spid: s, contact: rec.contact, won: false })),
+        ],
+        elements: [],
+      },
+    };
+  }
+
+  // Apply the element winners.
+  const els: Elements = new Map(truthEls);
+  const prov = { ...rec.prov };
+  let provChanged = false;
+  const conflictEls: ConflictDraft['elements'] = [];
+  const losers = new Set<Spid>();
+  for (const [key, props] of proposals) {
+    const sorted = [...props].sort((a, b) => a.priority - b.priority || b.run - a.run || Number(a.fromTruth) - Number(b.fromTruth));
+    const winner = sorted[0];
+    if (!winner) continue;
+    const distinct = new Set(props.map((x) => x.value ?? '\u0000none'));
+    if (distinct.size > 1) {
+      const lost = sorted.filter((x) => x.value !== winner.value);
+      for (const l of lost) losers.add(l.spid);
+      conflictEls.push({
+        key,
+        label: describeKey(key),
+        winner: { spid: winner.spid, value: winner.value ?? null },
+        losers: dedupe(lost.map((l) => ({ spid: l.spid, value: l.value ?? null }))),
+      });
+    }
+    if (winner.fromTruth) continue;
+    if (winner.value === undefined) els.delete(key);
+    else els.set(key, winner.value);
+    prov[key] = { spid: winner.spid, run: runId };
+    provChanged = true;
+  }
+  const contact = fromElements(els);
+  const isConflict = conflictEls.length > 0 || deleteConflict;
+  if (!isConflict) return { contact, prov, provChanged };
+  const versions: ConflictDraft['versions'] = [];
+  for (const u of updaters) versions.push({ spid: u.spid, contact: u.data, won: !losers.has(u.spid) });
+  for (const d of deleters) versions.push({ spid: d.spid, contact: null, won: false });
+  const truthSides = new Set([...proposals.values()].flat().filter((x) => x.fromTruth).map((x) => x.spid));
+  for (const s of crossRunUpdaters) truthSides.add(s);
+  for (const s of truthSides) {
+    if (!versions.some((v) => v.spid === s)) versions.push({ spid: s, contact: rec.contact, won: !losers.has(s) });
+  }
+  return {
+    contact,
+    prov,
+    provChanged,
+    conflict: { guid: rec.guid, kind: deleteConflict ? 'delete-update' : 'elements', result: contact, versions, elements: conflictEls },
+  };
+}
+
+function dedupe<T>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Groups the records added in one run that name the same person (never two from one
+ *  device: two entries the user made there are two contacts; never the editor's). */
+function groupAdded(added: readonly NewRecord[]): NewRecord[][] {
+  const groups: NewRecord[][] = [];
+  const index = new DuplicateIndex<number>();
+  for (const item of added) {
+    if (!item.editor) {
+      const target = index.find(item.data).map((i) => groups[i]).find((g) => g && !g.some((x) => x.spid === item.spid));
+      if (target) {
+        target.push(item);
+        continue;
+      }
+    }
+    groups.push([item]);
+    if (!item.editor) index.add(groups.length - 1, item.data);
+  }
+  return groups;
+}
+
+/** The kept record of a same-person group: the union of its data elements; where the
+ *  same element differs, priority decides, as in a conflict. */
+function unionOfAdded(group: readonly NewRecord[], runId: number): { contact: Contact; prov: Record<string, Provenance>; conflict?: Omit<ConflictDraft, 'guid'> } {
+  const sorted = [...group].sort((a, b) => a.priority - b.priority);
+  const els: Elements = new Map();
+  const prov: Record<string, Provenance> = {};
+  const conflictEls: ConflictDraft['elements'] = [];
+  const losers = new Set<Spid>();
+  for (const item of sorted) {
+    for (const [k, v] of toElements(item.data)) {
+      const have = els.get(k);
+      if (have === undefined) {
+        els.set(k, v);
+        prov[k] = { spid: item.spid, run: runId };
+      } else if (have !== v) {
+        losers.add(item.spid);
+        const existing = conflictEls.find((c) => c.key === k);
+        if (existing) existing.losers.push({ spid: item.spid, value: v });
+        else conflictEls.push({ key: k, label: describeKey(k), winner: { spid: prov[k]?.spid ?? item.spid, value: have }, losers: [{ spid: item.spid, value: v }] });
+      }
+    }
+  }
+  const contact = fromElements(els);
+  if (conflictEls.length === 0) return { contact, prov };
+  return {
+    contact,
+    prov,
+    conflict: {
+      kind: 'added-twice',
+      result: contact,
+      versions: sorted.map((i) => ({ spid: i.spid, contact: i.data, won: !losers.has(i.spid) })),
+      elements: conflictEls,
+    },
+  };
+}

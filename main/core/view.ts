@@ -1,0 +1,170 @@
+// What a run reads of the DSS, and the overlay in which it writes its plan. The method
+// loads "the truth and every action table"; reading them through this view instead loads
+// only what the run touches, so the cost of a run follows its changes, not the size of the
+// truth. Reads are synchronous (the DSS is SQLite through better-sqlite3), so the planning
+// functions stay pure: the view is their argument, and they never write to it but through
+// the overlay, which the hub commits in one transaction (step 6).
+import type { Contact } from './contact';
+import { DuplicateIndex } from './duplicates';
+import type { Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from './types';
+
+export interface DssView {
+  truth(guid: Guid): TruthRecord | undefined;
+  /** Every GUID of the truth in creation order (used only for devices that lost their
+   *  sync state and for filling capacity-limited devices). */
+  truthGuids(): Iterable<Guid>;
+  mapOf(spid: Spid, guid: Guid): MapEntry | undefined;
+  mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined;
+  mapsOf(spid: Spid): MapEntry[];
+  pending(spid: Spid, guid: Guid): PendingAction | undefined;
+  pendingOf(spid: Spid): PendingAction[];
+  /** GUIDs of truth records indexed under any of these duplicate-detector keys (a
+   *  superset of the duplicates; the caller checks each). `namePrefix`: also records whose
+   *  name key starts with it (a device that shortened the name). */
+  candidates(keys: readonly string[], namePrefix?: string): Guid[];
+  /** The next creation sequence number. */
+  nextSeq(): number;
+}
+
+function key2(spid: Spid, id: string): string {
+  return `${spid}\u0000${id}`;
+}
+
+/** The plan of a run: writes over a view, readable through the same interface. */
+export class Overlay implements DssView {
+  readonly truthPuts = new Map<Guid, TruthRecord>();
+  readonly truthDeletes = new Set<Guid>();
+  /** (spid, guid) → entry, or null for a deleted entry. */
+  readonly maps = new Map<string, MapEntry | null>();
+  readonly actions = new Map<string, PendingAction | null>();
+  /** Devices whose whole map was forgotten (lost sync state) before the entries above. */
+  readonly forgotten = new Set<Spid>();
+  private readonly luidIndex = new Map<string, Guid>();
+  private readonly newIndex = new DuplicateIndex<Guid>();
+  private seq: number;
+
+  constructor(readonly base: DssView) {
+    this.seq = base.nextSeq();
+  }
+
+  // ---- reads -------------------------------------------------------------------------
+  truth(guid: Guid): TruthRecord | undefined {
+    if (this.truthDeletes.has(guid)) return undefined;
+    return this.truthPuts.get(guid) ?? this.base.truth(guid);
+  }
+
+  *truthGuids(): Iterable<Guid> {
+    const added: TruthRecord[] = [];
+    for (const r of this.truthPuts.values()) if (!this.base.truth(r.guid)) added.push(r);
+    for (const g of this.base.truthGuids()) if (!this.truthDeletes.has(g)) yield g;
+    added.sort((a, b) => a.seq - b.seq);
+    for (const r of added) if (!this.truthDeletes.has(r.guid)) yield r.guid;
+  }
+
+  mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
+    const k = key2(spid, guid);
+    if (this.maps.has(k)) return this.maps.get(k) ?? undefined;
+    if (this.forgotten.has(spid)) return undefined;
+    return this.base.mapOf(spid, guid);
+  }
+
+  mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined {
+    const g = this.luidIndex.get(key2(spid, luid));
+    if (g !== undefined) {
+      const m = this.mapOf(spid, g);
+      if (m && m.luid === luid) return m;
+    }
+    if (this.forgotten.has(spid)) return undefined;
+    const m = this.base.mapByLuid(spid, luid);
+    if (!m) return undefined;
+    // The base entry counts only if the overlay did not replace or remove it.
+    const now = this.mapOf(spid, m.guid);
+    return now && now.luid === luid ? now : undefined;
+  }
+
+  mapsOf(spid: Spid): MapEntry[] {
+    const out = new Map<Guid, MapEntry>();
+    if (!this.forgotten.has(spid)) for (const m of this.base.mapsOf(spid)) out.set(m.guid, m);
+    for (const [k, m] of this.maps) {
+      const [s, g] = k.split('\u0000') as [Spid, Guid];
+      if (s !== spid) continue;
+      if (m) out.set(g, m);
+      else out.delete(g);
+    }
+    return [...out.values()];
+  }
+
+  pending(spid: Spid, guid: Guid): PendingAction | undefined {
+    const k = key2(spid, guid);
+    if (this.actions.has(k)) return this.actions.get(k) ?? undefined;
+    return this.base.pending(spid, guid);
+  }
+
+  pendingOf(spid: Spid): PendingAction[] {
+    const out = new Map<Guid, PendingAction>();
+    for (const a of this.base.pendingOf(spid)) out.set(a.guid, a);
+    for (const [k, a] of this.actions) {
+      const [s, g] = k.split('\u0000') as [Spid, Guid];
+      if (s !== spid) continue;
+      if (a) out.set(g, a);
+      else out.delete(g);
+    }
+    return [...out.values()];
+  }
+
+  candidates(keys: readonly string[], namePrefix?: string): Guid[] {
+    const out = new Set<Guid>();
+    for (const g of this.base.candidates(keys, namePrefix)) if (this.truth(g)) out.add(g);
+    return [...out];
+  }
+
+  /** Records this run added or changed that match `c` (the base index does not know
+   *  them yet). */
+  newCandidates(c: Contact): Guid[] {
+    return this.newIndex.find(c).filter((g) => this.truth(g) !== undefined);
+  }
+
+  nextSeq(): number {
+    return this.seq;
+  }
+
+  // ---- writes ------------------------------------------------------------------------
+  putTruth(r: TruthRecord): void {
+    this.truthDeletes.delete(r.guid);
+    this.truthPuts.set(r.guid, r);
+    this.newIndex.remove(r.guid);
+    this.newIndex.add(r.guid, r.contact);
+    if (r.seq >= this.seq) this.seq = r.seq + 1;
+  }
+
+  deleteTruth(guid: Guid): void {
+    this.truthPuts.delete(guid);
+    this.newIndex.remove(guid);
+    this.truthDeletes.add(guid);
+  }
+
+  allocateSeq(): number {
+    return this.seq++;
+  }
+
+  putMap(m: MapEntry): void {
+    // Another record mapped to the same LUID on this device loses that mapping.
+    const other = this.mapByLuid(m.spid, m.luid);
+    if (other && other.guid !== m.guid) this.maps.set(key2(m.spid, other.guid), null);
+    this.maps.set(key2(m.spid, m.guid), m);
+    this.luidIndex.set(key2(m.spid, m.luid), m.guid);
+  }
+
+  deleteMap(spid: Spid, guid: Guid): void {
+    this.maps.set(key2(spid, guid), null);
+  }
+
+  forgetMaps(spid: Spid): void {
+    for (const k of [...this.maps.keys()]) if (k.startsWith(`${spid}\u0000`)) this.maps.delete(k);
+    this.forgotten.add(spid);
+  }
+
+  setPending(spid: Spid, guid: Guid, a: PendingAction | null): void {
+    this.actions.set(key2(spid, guid), a);
+  }
+}

@@ -1,0 +1,185 @@
+// A simulated device, in memory, implementing SyncPoint exactly as a real adapter does
+// (style.md: "the memory driver"). It has the two behaviours of scenario-format.md —
+// `log` (a SyncML-like change log) and `snapshot` (an AT-phonebook-like listing) — its
+// capacity, and every fault of the scenario format injected at this interface.
+import { contactOf, normalizeContact, type Contact } from '../../core/contact';
+import { project, shortenName, type Capacity } from '../../core/projection';
+import type { ActionKind, ChangeTracking, Guid, LateAck, Luid, ReportedRecord, Spid } from '../../core/types';
+import { LinkLostError, type PushOp, type PushResult, type Retrieved, type SyncPoint } from '../../hub/sync-point';
+
+export interface SimulatedFaults {
+  cutDuring?: 'retrieve';
+  /** During the push, apply this many operations, each acknowledged, then drop the link. */
+  cutAfterApplies?: number;
+  /** With cutAfterApplies: also apply the next operation, whose acknowledgement is lost. */
+  ackLost?: boolean;
+}
+
+export interface SimulatedDeviceOptions {
+  spid: Spid;
+  changeTracking?: ChangeTracking;
+  capacity?: Capacity;
+  initial?: Partial<Contact>[];
+  /** Delay before each acknowledgement, so a UI can show progress. */
+  opDelayMs?: number;
+}
+
+interface Held {
+  luid: Luid;
+  data: Contact;
+  /** The record the hub wrote here (bookkeeping of the simulator, never shown to the hub). */
+  guid?: Guid;
+}
+
+export class SimulatedDevice implements SyncPoint {
+  readonly spid: Spid;
+  readonly changeTracking: ChangeTracking;
+  readonly capacity: Capacity;
+  private readonly held = new Map<Luid, Held>();
+  private nextIndex = 1;
+  /** The change log of a `log` device: LUID → what it reports. */
+  private readonly log = new Map<Luid, 'ADDED' | 'UPDATED' | 'DELETED'>();
+  private lateAcks: LateAck[] = [];
+  private lostState = false;
+  /** Faults for the next run only. */
+  faults: SimulatedFaults = {};
+  /** Every op the hub pushed, for tests (`idempotent` checks that a run sent nothing). */
+  readonly received: PushOp[] = [];
+  private readonly opDelayMs: number;
+
+  constructor(opts: SimulatedDeviceOptions) {
+    this.spid = opts.spid;
+    this.changeTracking = opts.changeTracking ?? 'log';
+    this.capacity = opts.capacity ?? {};
+    this.opDelayMs = opts.opDelayMs ?? 0;
+    for (const c of opts.initial ?? []) this.userAdd(c);
+  }
+
+  // ---- what the device's user does -------------------------------------------------------
+  /** Stores a contact the way the device can hold it: fields it keeps, names shortened. */
+  private fit(c: Contact): Contact {
+    const p = project(c, this.capacity);
+    return { ...p, fn: shortenName(p.fn, this.capacity.maxNameLength) };
+  }
+
+  userAdd(c: Partial<Contact>): Luid {
+    const luid = `${this.spid}-${this.nextIndex++}`;
+    this.held.set(luid, { luid, data: this.fit(contactOf(c)) });
+    this.log.set(luid, 'ADDED');
+    return luid;
+  }
+
+  userUpdate(luid: Luid, fields: Partial<Contact>): void {
+    const h = this.held.get(luid);
+    if (!h) throw new Error(`${this.spid} holds no record ${luid}`);
+    h.data = this.fit(contactOf({ ...h.data, ...fields }));
+    if (this.log.get(luid) !== 'ADDED') this.log.set(luid, 'UPDATED');
+  }
+
+  userDelete(luid: Luid): void {
+    if (!this.held.delete(luid)) throw new Error(`${this.spid} holds no record ${luid}`);
+    if (this.log.get(luid) === 'ADDED') this.log.delete(luid);
+    else this.log.set(luid, 'DELETED');
+  }
+
+  /** The device loses its sync state but keeps its contacts: new LUIDs for everything. */
+  reset(): void {
+    const old = [...this.held.values()];
+    this.held.clear();
+    this.log.clear();
+    this.lateAcks = [];
+    for (const h of old) {
+      const luid = `${this.spid}-${this.nextIndex++}`;
+      this.held.set(luid, { ...h, luid });
+    }
+    this.lostState = true;
+  }
+
+  records(): { luid: Luid; data: Contact; guid?: Guid }[] {
+    return [...this.held.values()].map((h) => ({ luid: h.luid, data: h.data, ...(h.guid ? { guid: h.guid } : {}) }));
+  }
+
+  /** The LUID of the record the hub knows as `guid` (simulator bookkeeping). */
+  luidOfGuid(guid: Guid): Luid | undefined {
+    for (const h of this.held.values()) if (h.guid === guid) return h.luid;
+    return undefined;
+  }
+
+  // ---- SyncPoint ------------------------------------------------------------------------
+  async retrieve(): Promise<Retrieved> {
+    if (this.faults.cutDuring === 'retrieve') {
+      this.faults = { ...this.faults, cutDuring: undefined };
+      throw new LinkLostError(`${this.spid}: link dropped during retrieve`);
+    }
+    if (this.changeTracking === 'snapshot') {
+      return { changeTracking: 'snapshot', lostSyncState: this.lostState, listing: this.records().map(({ luid, data }) => ({ luid, data })), skipped: [] };
+    }
+    let records: ReportedRecord[];
+    if (this.lostState) {
+      records = this.records().map(({ luid, data }) => ({ luid, state: 'ADDED', data }));
+    } else {
+      records = [];
+      for (const [luid, state] of this.log) {
+        const h = this.held.get(luid);
+        if (state === 'DELETED') records.push({ luid, state });
+        else if (h) records.push({ luid, state, data: h.data });
+      }
+    }
+    return { changeTracking: 'log', lostSyncState: this.lostState, records, lateAcks: [...this.lateAcks], skipped: [] };
+  }
+
+  private apply(op: PushOp): Luid {
+    this.received.push(op);
+    switch (op.action) {
+      case 'ADD': {
+        const luid = `${this.spid}-${this.nextIndex++}`;
+        this.held.set(luid, { luid, data: this.fit(op.data ?? contactOf({})), guid: op.guid });
+        return luid;
+      }
+      case 'UPDATE': {
+        const h = op.luid ? this.held.get(op.luid) : undefined;
+        if (h) {
+          h.data = this.fit(op.data ?? contactOf({}));
+          h.guid = op.guid;
+        }
+        return op.luid ?? '';
+      }
+      case 'DELETE':
+        if (op.luid) this.held.delete(op.luid);
+        return op.luid ?? '';
+    }
+  }
+
+  async push(ops: readonly PushOp[], onAcks: (results: PushResult[]) => void): Promise<void> {
+    const { cutAfterApplies, ackLost } = this.faults;
+    this.faults = {};
+    for (const [i, op] of ops.entries()) {
+      if (cutAfterApplies !== undefined && i === cutAfterApplies) {
+        if (ackLost) {
+          const luid = this.apply(op);
+          // A log device re-sends the acknowledgement at its next run (a SyncML Map).
+          if (this.changeTracking === 'log') this.lateAcks.push({ guid: op.guid, action: op.action as ActionKind, luid, data: this.held.get(luid)?.data });
+        }
+        throw new LinkLostError(`${this.spid}: link dropped after ${i} operations`);
+      }
+      const luid = this.apply(op);
+      if (this.opDelayMs > 0) await new Promise((r) => setTimeout(r, this.opDelayMs));
+      onAcks([{ op, ok: true, luid }]);
+    }
+  }
+
+  async finish(pushCompleted: boolean): Promise<void> {
+    // A log device forgets its change log (and the acknowledgements it re-sent) only when
+    // its own push completed.
+    if (pushCompleted) {
+      this.log.clear();
+      this.lateAcks = [];
+      this.lostState = false;
+    }
+  }
+}
+
+/** A device's records normalized, for comparisons in tests and the scenario runner. */
+export function normalizedRecords(d: SimulatedDevice, region: string): Contact[] {
+  return d.records().map((r) => normalizeContact(r.data, region));
+}

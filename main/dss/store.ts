@@ -1,0 +1,467 @@
+// The DSS: queries as small synchronous functions over one connection, and the two kinds
+// of write transaction of a run — the commit before the push (step 6) and one commit per
+// acknowledged message during it (step 7).
+import type { Contact } from '../core/contact';
+import { indexKeys, nameKey } from '../core/duplicates';
+import type { Capacity } from '../core/projection';
+import type { ConflictDraft, EditorEdit } from '../core/reconcile';
+import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
+import type { Overlay, DssView } from '../core/view';
+import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from '../hub/types';
+import { openDb, type Db } from './db';
+
+interface TruthRow {
+  guid: string;
+  seq: number;
+  contact: string;
+  prov: string;
+  updated_at: number;
+}
+interface MapRow {
+  spid: string;
+  guid: string;
+  luid: string;
+  base: string | null;
+}
+interface ActionRow {
+  spid: string;
+  guid: string;
+  action: ActionKind;
+  seq: number;
+  since: number;
+}
+interface PointRow {
+  spid: string;
+  name: string;
+  kind: string;
+  link: string;
+  change_tracking: ChangeTracking;
+  capacity: string;
+  priority: number;
+  auto_sync: number;
+  config: string;
+  created_at: number;
+  last_sync_at: number | null;
+  last_outcome: string | null;
+  lost_state: number;
+}
+interface RunRow {
+  id: number;
+  started_at: number;
+  finished_at: number | null;
+  devices: string;
+  counts: string;
+  conflicts: number;
+  outcome: string | null;
+  error: string | null;
+}
+interface ConflictRow {
+  id: number;
+  run_id: number;
+  at: number;
+  guid: string;
+  kind: ConflictEntry['kind'];
+  result: string | null;
+  versions: string;
+  elements: string;
+  resolved_at: number | null;
+}
+
+const toTruth = (r: TruthRow): TruthRecord => ({
+  guid: r.guid,
+  seq: r.seq,
+  contact: JSON.parse(r.contact) as Contact,
+  prov: JSON.parse(r.prov) as TruthRecord['prov'],
+});
+const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact) });
+const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq });
+const toDevice = (r: PointRow): DeviceRecord => ({
+  spid: r.spid,
+  name: r.name,
+  kind: r.kind as DeviceKind,
+  link: r.link as DeviceLink,
+  changeTracking: r.change_tracking,
+  capacity: JSON.parse(r.capacity) as Capacity,
+  priority: r.priority,
+  autoSync: r.auto_sync === 1,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  createdAt: r.created_at,
+  lastSyncAt: r.last_sync_at,
+  lastOutcome: r.last_outcome as RunOutcome | null,
+  lostState: r.lost_state === 1,
+});
+const toRun = (r: RunRow): RunSummary => ({
+  id: r.id,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at ?? r.started_at,
+  devices: JSON.parse(r.devices) as Spid[],
+  counts: JSON.parse(r.counts) as Record<Spid, RunCounts>,
+  conflicts: r.conflicts,
+  outcome: (r.outcome ?? 'failed') as RunOutcome,
+  ...(r.error ? { error: r.error } : {}),
+});
+
+/** A hook the crash tests use to stop a run at a DSS write (it throws). */
+export type WriteHook = (what: string) => void;
+
+export interface AckWrite {
+  spid: Spid;
+  guid: Guid;
+  action: ActionKind;
+  luid: Luid;
+  /** What the device holds now (ADD/UPDATE). */
+  base: Contact | null;
+}
+
+export class Dss implements DssView {
+  private readonly st;
+  /** Called before each write transaction; tests throw from it to simulate a crash. */
+  writeHook: WriteHook | null = null;
+
+  constructor(readonly db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      truth: p('SELECT guid, seq, contact, prov, updated_at FROM truth WHERE guid = ?'),
+      truthGuids: p('SELECT guid FROM truth ORDER BY seq').pluck(),
+      truthAll: p('SELECT guid, seq, contact, prov, updated_at FROM truth ORDER BY sort_name, seq'),
+      truthCount: p('SELECT count(*) FROM truth').pluck(),
+      maxSeq: p('SELECT coalesce(max(seq), 0) FROM (SELECT max(seq) AS seq FROM truth UNION ALL SELECT max(seq) FROM actions)').pluck(),
+      truthPut: p(`INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES (@guid, @seq, @contact, @prov, @sort, @at)
+                   ON CONFLICT (guid) DO UPDATE SET contact = excluded.contact, prov = excluded.prov, sort_name = excluded.sort_name, updated_at = excluded.updated_at`),
+      truthDelete: p('DELETE FROM truth WHERE guid = ?'),
+      keysDelete: p('DELETE FROM dup_keys WHERE guid = ?'),
+      keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
+      keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
+      keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
+      map: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ? AND guid = ?'),
+      mapByLuid: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ? AND luid = ?'),
+      mapsOf: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ?'),
+      mapPut: p(`INSERT INTO maps (spid, guid, luid, base) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (spid, guid) DO UPDATE SET luid = excluded.luid, base = excluded.base`),
+      mapDelete: p('DELETE FROM maps WHERE spid = ? AND guid = ?'),
+      mapDeleteLuid: p('DELETE FROM maps WHERE spid = ? AND luid = ? AND guid <> ?'),
+      mapsForget: p('DELETE FROM maps WHERE spid = ?'),
+      action: p('SELECT spid, guid, action, seq, since FROM actions WHERE spid = ? AND guid = ?'),
+      actionsOf: p('SELECT spid, guid, action, seq, since FROM actions WHERE spid = ?'),
+      actionPut: p(`INSERT INTO actions (spid, guid, action, seq, since) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (spid, guid) DO UPDATE SET action = excluded.action, seq = excluded.seq,
+                    since = CASE WHEN actions.action = excluded.action THEN actions.since ELSE excluded.since END`),
+      actionDelete: p('DELETE FROM actions WHERE spid = ? AND guid = ?'),
+      pushList: p(`SELECT spid, guid, action, seq, since FROM actions WHERE spid = ?
+                   ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
+      pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),
+      points: p('SELECT * FROM sync_points ORDER BY priority, created_at'),
+      point: p('SELECT * FROM sync_points WHERE spid = ?'),
+      pref: p('SELECT value FROM prefs WHERE key = ?').pluck(),
+      prefPut: p('INSERT INTO prefs (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      queue: p('SELECT id, kind, guid, data, base, at FROM editor_queue ORDER BY id'),
+      queueDelete: p('DELETE FROM editor_queue WHERE id <= ?'),
+      queuePut: p('INSERT INTO editor_queue (kind, guid, data, base, at) VALUES (?, ?, ?, ?, ?)'),
+      runStart: p('INSERT INTO runs (started_at, devices) VALUES (?, ?)'),
+      runFinish: p('UPDATE runs SET finished_at = ?, counts = ?, conflicts = ?, outcome = ?, error = ? WHERE id = ?'),
+      runs: p('SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?'),
+      conflictPut: p('INSERT INTO conflicts (run_id, at, guid, kind, result, versions, elements) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      conflicts: p('SELECT * FROM conflicts ORDER BY id DESC LIMIT ?'),
+      conflict: p('SELECT * FROM conflicts WHERE id = ?'),
+      conflictCount: p('SELECT count(*) FROM conflicts').pluck(),
+      conflictResolved: p('UPDATE conflicts SET resolved_at = ? WHERE id = ?'),
+      logPut: p('INSERT INTO device_log (run_id, spid, at, level, luid, message) VALUES (?, ?, ?, ?, ?, ?)'),
+      logOf: p('SELECT id, run_id, at, level, luid, message FROM device_log WHERE spid = ? ORDER BY id DESC LIMIT ?'),
+    };
+  }
+
+  static open(file: string): Dss {
+    return new Dss(openDb(file));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private hook(what: string): void {
+    this.writeHook?.(what);
+  }
+
+  // ---- DssView ------------------------------------------------------------------------
+  truth(guid: Guid): TruthRecord | undefined {
+    const r = this.st.truth.get(guid) as TruthRow | undefined;
+    return r ? toTruth(r) : undefined;
+  }
+  truthGuids(): Iterable<Guid> {
+    return this.st.truthGuids.all() as Guid[];
+  }
+  mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
+    const r = this.st.map.get(spid, guid) as MapRow | undefined;
+    return r ? toMap(r) : undefined;
+  }
+  mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined {
+    const r = this.st.mapByLuid.get(spid, luid) as MapRow | undefined;
+    return r ? toMap(r) : undefined;
+  }
+  mapsOf(spid: Spid): MapEntry[] {
+    return (this.st.mapsOf.all(spid) as MapRow[]).map(toMap);
+  }
+  pending(spid: Spid, guid: Guid): PendingAction | undefined {
+    const r = this.st.action.get(spid, guid) as ActionRow | undefined;
+    return r ? toAction(r) : undefined;
+  }
+  pendingOf(spid: Spid): PendingAction[] {
+    return (this.st.actionsOf.all(spid) as ActionRow[]).map(toAction);
+  }
+  candidates(keys: readonly string[], namePrefix?: string): Guid[] {
+    const out = new Set<Guid>();
+    for (const k of keys) for (const g of this.st.keyGet.all(k) as Guid[]) out.add(g);
+    if (namePrefix) for (const g of this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) out.add(g);
+    return [...out];
+  }
+  nextSeq(): number {
+    return (this.st.maxSeq.get() as number) + 1;
+  }
+
+  // ---- the truth, for the UI and export ------------------------------------------------
+  allTruth(): (TruthRecord & { updatedAt: number })[] {
+    return (this.st.truthAll.all() as TruthRow[]).map((r) => ({ ...toTruth(r), updatedAt: r.updated_at }));
+  }
+  truthCount(): number {
+    return this.st.truthCount.get() as number;
+  }
+
+  // ---- step 6: the commit before the push ------------------------------------------------
+  /** Writes the new truth, maps and effective action tables, the conflict log and the
+   *  consumed editor edits in one transaction. Nothing has been sent to any device yet. */
+  commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): void {
+    this.hook('commit');
+    this.db.transaction(() => {
+      for (const guid of ov.truthDeletes) {
+        this.st.truthDelete.run(guid);
+        this.st.keysDelete.run(guid);
+      }
+      for (const r of ov.truthPuts.values()) {
+        this.st.truthPut.run({ guid: r.guid, seq: r.seq, contact: JSON.stringify(r.contact), prov: JSON.stringify(r.prov), sort: nameKey(r.contact), at: opts.now });
+        this.st.keysDelete.run(r.guid);
+        for (const k of indexKeys(r.contact)) this.st.keyPut.run(k, r.guid);
+      }
+      for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
+      // Removals first, so that a LUID moved from one record to another never collides.
+      for (const [k, m] of ov.maps) {
+        if (m) continue;
+        const [spid, guid] = k.split('\u0000') as [Spid, Guid];
+        this.st.mapDelete.run(spid, guid);
+      }
+      for (const m of ov.maps.values()) {
+        if (!m) continue;
+        this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
+        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base));
+      }
+      for (const [k, a] of ov.actions) {
+        const [spid, guid] = k.split('\u0000') as [Spid, Guid];
+        if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now);
+        else this.st.actionDelete.run(spid, guid);
+      }
+      for (const c of opts.conflicts) {
+        this.st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
+      }
+      if (opts.editorUpTo !== null) this.st.queueDelete.run(opts.editorUpTo);
+      for (const spid of opts.lostState) this.db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
+    })();
+  }
+
+  // ---- step 7: acknowledgements ----------------------------------------------------------
+  /** The acknowledgements of one message, in one transaction: each removes its action and
+   *  moves the map and base to what the device now holds. */
+  commitAcks(acks: readonly AckWrite[]): void {
+    if (acks.length === 0) return;
+    this.hook('ack');
+    this.db.transaction(() => {
+      for (const a of acks) {
+        const pend = this.st.action.get(a.spid, a.guid) as ActionRow | undefined;
+        if (pend && pend.action === a.action) this.st.actionDelete.run(a.spid, a.guid);
+        if (a.action === 'DELETE') this.st.mapDelete.run(a.spid, a.guid);
+        else {
+          this.st.mapDeleteLuid.run(a.spid, a.luid, a.guid);
+          this.st.mapPut.run(a.spid, a.guid, a.luid, a.base === null ? null : JSON.stringify(a.base));
+        }
+      }
+    })();
+  }
+
+  pushList(spid: Spid): PendingAction[] {
+    return (this.st.pushList.all(spid) as ActionRow[]).map(toAction);
+  }
+
+  pendingSummary(spid: Spid): { add: number; update: number; delete: number; oldestSince: number | null } {
+    const out = { add: 0, update: 0, delete: 0, oldestSince: null as number | null };
+    for (const r of this.st.pendingSummary.all(spid) as { action: ActionKind; n: number; since: number }[]) {
+      out[r.action.toLowerCase() as 'add' | 'update' | 'delete'] = r.n;
+      out.oldestSince = out.oldestSince === null ? r.since : Math.min(out.oldestSince, r.since);
+    }
+    return out;
+  }
+
+  pendingDetails(spid: Spid): (ActionRow & { contact: string | null; base: string | null })[] {
+    return this.db
+      .prepare(
+        `SELECT a.spid, a.guid, a.action, a.seq, a.since, t.contact, m.base FROM actions a
+         LEFT JOIN truth t ON t.guid = a.guid LEFT JOIN maps m ON m.spid = a.spid AND m.guid = a.guid
+         WHERE a.spid = ? ORDER BY a.since, a.seq`,
+      )
+      .all(spid) as (ActionRow & { contact: string | null; base: string | null })[];
+  }
+
+  // ---- sync points -------------------------------------------------------------------------
+  devices(): DeviceRecord[] {
+    return (this.st.points.all() as PointRow[]).map(toDevice);
+  }
+  device(spid: Spid): DeviceRecord | undefined {
+    const r = this.st.point.get(spid) as PointRow | undefined;
+    return r ? toDevice(r) : undefined;
+  }
+  putDevice(d: DeviceRecord): void {
+    this.hook('device');
+    this.db
+      .prepare(
+        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state)
+         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState)
+         ON CONFLICT (spid) DO UPDATE SET name = excluded.name, kind = excluded.kind, link = excluded.link,
+           change_tracking = excluded.change_tracking, capacity = excluded.capacity, priority = excluded.priority,
+           auto_sync = excluded.auto_sync, config = excluded.config, last_sync_at = excluded.last_sync_at,
+           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state`,
+      )
+      .run({
+        ...d,
+        capacity: JSON.stringify(d.capacity),
+        config: JSON.stringify(d.config),
+        autoSync: d.autoSync ? 1 : 0,
+        lostState: d.lostState ? 1 : 0,
+      });
+  }
+  /** Forgets a device: its map, its action table and its row, in one transaction. */
+  deleteDevice(spid: Spid): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM maps WHERE spid = ?').run(spid);
+      this.db.prepare('DELETE FROM actions WHERE spid = ?').run(spid);
+      this.db.prepare('DELETE FROM sync_points WHERE spid = ?').run(spid);
+    })();
+  }
+  setPriorities(order: readonly Spid[]): void {
+    this.db.transaction(() => {
+      order.forEach((spid, i) => this.db.prepare('UPDATE sync_points SET priority = ? WHERE spid = ?').run(i, spid));
+    })();
+  }
+  /** A device whose push completed no longer counts as having lost its sync state. */
+  finishDevice(spid: Spid, at: number, outcome: RunOutcome, pushCompleted: boolean): void {
+    this.hook('finish');
+    this.db
+      .prepare('UPDATE sync_points SET last_sync_at = ?, last_outcome = ?, lost_state = CASE WHEN ? THEN 0 ELSE lost_state END WHERE spid = ?')
+      .run(at, outcome, pushCompleted ? 1 : 0, spid);
+  }
+
+  // ---- preferences -----------------------------------------------------------------------------
+  pref(key: string): string | undefined {
+    return this.st.pref.get(key) as string | undefined;
+  }
+  setPref(key: string, value: string): void {
+    this.st.prefPut.run(key, value);
+  }
+
+  // ---- the editor's queue ---------------------------------------------------------------------
+  queueEdit(e: EditorEdit, at: number): number {
+    this.hook('editor');
+    const info =
+      e.kind === 'add'
+        ? this.st.queuePut.run('add', e.id, JSON.stringify(e.data), null, at)
+        : this.st.queuePut.run(e.kind, e.guid, e.kind === 'update' ? JSON.stringify(e.data) : null, JSON.stringify(e.base), at);
+    return Number(info.lastInsertRowid);
+  }
+  /** The queued edits, collapsed per record: the first base, the last data; a delete ends
+   *  it; an edit of a record added in the same queue changes or drops that add. */
+  editorEdits(): { edits: EditorEdit[]; upTo: number | null } {
+    const rows = this.st.queue.all() as { id: number; kind: 'add' | 'update' | 'delete'; guid: string | null; data: string | null; base: string | null }[];
+    const byGuid = new Map<Guid, EditorEdit>();
+    for (const r of rows) {
+      const guid = r.guid ?? `editor-${r.id}`;
+      const data = JSON.parse(r.data ?? '{}') as Contact;
+      const prev = byGuid.get(guid);
+      if (r.kind === 'add') {
+        byGuid.set(guid, { kind: 'add', id: guid, data });
+      } else if (prev?.kind === 'add') {
+        if (r.kind === 'delete') byGuid.delete(guid);
+        else byGuid.set(guid, { ...prev, data });
+      } else if (prev?.kind !== 'delete') {
+        const base = prev ? prev.base : (JSON.parse(r.base ?? '{}') as Contact);
+        byGuid.set(guid, r.kind === 'delete' ? { kind: 'delete', guid, base } : { kind: 'update', guid, base, data });
+      }
+    }
+    return { edits: [...byGuid.values()], upTo: rows.at(-1)?.id ?? null };
+  }
+
+  /** The data of a queued, not yet reconciled editor add. */
+  queuedAdd(guid: Guid): Contact | undefined {
+    const r = this.db.prepare("SELECT data FROM editor_queue WHERE kind = 'add' AND guid = ?").pluck().get(guid) as string | undefined;
+    return r ? (JSON.parse(r) as Contact) : undefined;
+  }
+
+  // ---- runs, conflicts, the device log --------------------------------------------------------
+  startRun(at: number, devices: readonly Spid[]): number {
+    this.hook('run-start');
+    return Number(this.st.runStart.run(at, JSON.stringify(devices)).lastInsertRowid);
+  }
+  finishRun(s: RunSummary): void {
+    this.st.runFinish.run(s.finishedAt, JSON.stringify(s.counts), s.conflicts, s.outcome, s.error ?? null, s.id);
+  }
+  runs(limit: number): RunSummary[] {
+    return (this.st.runs.all(limit) as RunRow[]).map(toRun);
+  }
+  conflicts(limit: number): ConflictEntry[] {
+    return (this.st.conflicts.all(limit) as ConflictRow[]).map(toConflict);
+  }
+  conflict(id: number): ConflictEntry | undefined {
+    const r = this.st.conflict.get(id) as ConflictRow | undefined;
+    return r ? toConflict(r) : undefined;
+  }
+  conflictCount(): number {
+    return this.st.conflictCount.get() as number;
+  }
+  markConflictResolved(id: number, at: number): void {
+    this.st.conflictResolved.run(at, id);
+  }
+  logDevice(runId: number | null, spid: Spid, at: number, level: 'info' | 'warn' | 'error', luid: Luid | null, message: string): void {
+    this.st.logPut.run(runId, spid, at, level, luid, message);
+  }
+  deviceLog(spid: Spid, limit = 100): { id: number; runId: number | null; at: number; level: string; luid: string | null; message: string }[] {
+    return (this.st.logOf.all(spid, limit) as { id: number; run_id: number | null; at: number; level: string; luid: string | null; message: string }[]).map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      at: r.at,
+      level: r.level,
+      luid: r.luid,
+      message: r.message,
+    }));
+  }
+
+  /** A digest of everything the method keeps (truth, maps, actions), for idempotence checks. */
+  stateDigest(): string {
+    const rows = [
+      ...(this.db.prepare('SELECT guid, contact FROM truth ORDER BY guid').raw().all() as unknown[]),
+      '|',
+      ...(this.db.prepare('SELECT spid, guid, luid, base FROM maps ORDER BY spid, guid').raw().all() as unknown[]),
+      '|',
+      ...(this.db.prepare('SELECT spid, guid, action FROM actions ORDER BY spid, guid').raw().all() as unknown[]),
+    ];
+    return JSON.stringify(rows);
+  }
+}
+
+function toConflict(r: ConflictRow): ConflictEntry {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    at: r.at,
+    guid: r.guid,
+    kind: r.kind,
+    result: r.result ? (JSON.parse(r.result) as Contact) : null,
+    versions: JSON.parse(r.versions) as ConflictEntry['versions'],
+    elements: JSON.parse(r.elements) as ConflictEntry['elements'],
+    resolvedAt: r.resolved_at,
+  };
+}

@@ -1,0 +1,388 @@
+// The sync manager: owns the DSS, knows which sync points are online, runs one sync at a
+// time, and carries the hub's own editor. See HUB_API.md for how the rest of the app uses it.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { contactOf, type Contact } from '../core/contact';
+import type { Capacity } from '../core/projection';
+import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
+import { validateContact } from '../core/validate';
+import { Dss } from '../dss/store';
+import { runSync, type CrashPoint } from './run';
+import type { SyncPoint } from './sync-point';
+import type {
+  ConflictEntry,
+  ContactRow,
+  DeviceKind,
+  DeviceLink,
+  DeviceRecord,
+  DeviceStatus,
+  PendingItem,
+  RunSummary,
+  SyncProgress,
+} from './types';
+
+export interface HubOptions {
+  /** The hub's data folder; the DSS is `concord.sqlite` in it. */
+  dataDir: string;
+  /** Default region for phone numbers, when the DSS has none yet. */
+  region?: string;
+  now?: () => number;
+  newGuid?: () => string;
+  /** Start a run by itself after an edit in the editor (the app does; tests do not). */
+  autoReconcileEdits?: boolean;
+}
+
+export type HubChange = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
+
+export interface PairRequest {
+  spid?: Spid;
+  name: string;
+  kind: DeviceKind;
+  link: DeviceLink;
+  changeTracking: ChangeTracking;
+  capacity?: Capacity;
+  priority?: number;
+  autoSync?: boolean;
+  config?: Record<string, unknown>;
+}
+
+export class HubError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'invalid' | 'busy' | 'closed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+type Listener<T> = (value: T) => void;
+
+export class Hub {
+  readonly dss: Dss;
+  private readonly now: () => number;
+  private readonly newGuid: () => string;
+  private readonly online = new Map<Spid, SyncPoint>();
+  private readonly progressListeners = new Set<Listener<SyncProgress>>();
+  private readonly changeListeners = new Set<Listener<HubChange>>();
+  private current: Promise<RunSummary> | null = null;
+  private next: { spids: Set<Spid> | 'all'; promise: Promise<RunSummary> } | null = null;
+  private closed = false;
+  private stopping = false;
+  private editTimer: NodeJS.Timeout | null = null;
+  /** A crash to simulate in the next run (the scenario runner's `hubCrash`). */
+  crashNextRun: CrashPoint | undefined;
+
+  private constructor(dss: Dss, private readonly opts: HubOptions) {
+    this.dss = dss;
+    this.now = opts.now ?? Date.now;
+    this.newGuid = opts.newGuid ?? randomUUID;
+    if (!dss.pref('region')) dss.setPref('region', (opts.region ?? 'GB').toUpperCase());
+    if (!dss.device(EDITOR_SPID)) {
+      dss.putDevice({
+        spid: EDITOR_SPID,
+        name: 'Concord (this computer)',
+        kind: 'editor',
+        link: 'none',
+        changeTracking: 'log',
+        capacity: {},
+        priority: 0,
+        autoSync: false,
+        config: {},
+        createdAt: this.now(),
+        lastSyncAt: null,
+        lastOutcome: null,
+        lostState: false,
+      });
+    }
+  }
+
+  static open(opts: HubOptions): Hub {
+    return new Hub(Dss.open(path.join(opts.dataDir, 'concord.sqlite')), opts);
+  }
+
+  /** Stops at the next acknowledgement of a run in progress, then closes the DSS. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopping = true;
+    if (this.editTimer) clearTimeout(this.editTimer);
+    try {
+      await this.next?.promise;
+      await this.current;
+    } catch {
+      // the run's failure is in its history already
+    }
+    this.closed = true;
+    this.dss.close();
+  }
+
+  // ---- events --------------------------------------------------------------------------
+  on(event: 'progress', fn: Listener<SyncProgress>): () => void;
+  on(event: 'changed', fn: Listener<HubChange>): () => void;
+  on(event: 'progress' | 'changed', fn: Listener<SyncProgress> | Listener<HubChange>): () => void {
+    const set = (event === 'progress' ? this.progressListeners : this.changeListeners) as Set<unknown>;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  private emit(p: SyncProgress): void {
+    for (const fn of this.progressListeners) fn(p);
+  }
+
+  private changed(what: HubChange): void {
+    for (const fn of this.changeListeners) fn(what);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HubError('closed', 'The hub is closed.');
+  }
+
+  // ---- devices ---------------------------------------------------------------------------
+  pairDevice(req: PairRequest): DeviceRecord {
+    this.assertOpen();
+    const spid = req.spid ?? randomUUID();
+    if (spid === EDITOR_SPID) throw new HubError('invalid', `"${EDITOR_SPID}" is the hub's own editor.`);
+    const existing = this.dss.device(spid);
+    const lowest = Math.max(0, ...this.dss.devices().map((d) => d.priority));
+    const d: DeviceRecord = {
+      spid,
+      name: req.name,
+      kind: req.kind,
+      link: req.link,
+      changeTracking: req.changeTracking,
+      capacity: req.capacity ?? {},
+      priority: req.priority ?? existing?.priority ?? lowest + 1,
+      autoSync: req.autoSync ?? existing?.autoSync ?? false,
+      config: { ...(existing?.config ?? {}), ...(req.config ?? {}) },
+      createdAt: existing?.createdAt ?? this.now(),
+      lastSyncAt: existing?.lastSyncAt ?? null,
+      lastOutcome: existing?.lastOutcome ?? null,
+      lostState: existing?.lostState ?? false,
+    };
+    this.dss.putDevice(d);
+    this.changed('devices');
+    return d;
+  }
+
+  private mustDevice(spid: Spid): DeviceRecord {
+    const d = this.dss.device(spid);
+    if (!d) throw new HubError('not-found', `No device ${spid} is paired.`);
+    return d;
+  }
+
+  forgetDevice(spid: Spid): void {
+    if (spid === EDITOR_SPID) throw new HubError('invalid', 'The hub\'s own editor cannot be forgotten.');
+    this.mustDevice(spid);
+    if (this.current) throw new HubError('busy', 'A sync is running; forget the device when it has finished.');
+    this.online.delete(spid);
+    this.dss.deleteDevice(spid);
+    this.changed('devices');
+  }
+
+  renameDevice(spid: Spid, name: string): void {
+    const d = this.mustDevice(spid);
+    this.dss.putDevice({ ...d, name });
+    this.changed('devices');
+  }
+
+  setAutoSync(spid: Spid, on: boolean): void {
+    const d = this.mustDevice(spid);
+    this.dss.putDevice({ ...d, autoSync: on });
+    this.changed('devices');
+  }
+
+  updateDeviceConfig(spid: Spid, config: Record<string, unknown>): void {
+    const d = this.mustDevice(spid);
+    this.dss.putDevice({ ...d, config: { ...d.config, ...config } });
+  }
+
+  /** The full order of sync points, the editor included, highest priority first. */
+  setPriorities(order: readonly Spid[]): void {
+    const all = this.dss.devices().map((d) => d.spid);
+    const known = new Set(all);
+    if (order.some((s) => !known.has(s)) || new Set(order).size !== order.length) {
+      throw new HubError('invalid', 'The priority order must list each paired device once.');
+    }
+    const rest = all.filter((s) => !order.includes(s));
+    this.dss.setPriorities([...order, ...rest]);
+    this.changed('devices');
+  }
+
+  devices(): DeviceStatus[] {
+    return this.dss.devices().map((d) => ({ ...d, online: d.spid === EDITOR_SPID || this.online.has(d.spid), pending: this.dss.pendingSummary(d.spid) }));
+  }
+
+  device(spid: Spid): DeviceRecord | undefined {
+    return this.dss.device(spid);
+  }
+
+  attach(point: SyncPoint): void {
+    this.mustDevice(point.spid);
+    this.online.set(point.spid, point);
+    this.changed('devices');
+  }
+
+  detach(spid: Spid): void {
+    if (this.online.delete(spid)) this.changed('devices');
+  }
+
+  isOnline(spid: Spid): boolean {
+    return this.online.has(spid);
+  }
+
+  pendingOf(spid: Spid): PendingItem[] {
+    return this.dss.pendingDetails(spid).map((r) => {
+      const c = JSON.parse(r.contact ?? r.base ?? 'null') as Contact | null;
+      return { guid: r.guid, action: r.action, name: c ? c.fn || c.n.join(' ') || c.tel[0]?.value || '' : '', since: r.since };
+    });
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+  running(): boolean {
+    return this.current !== null;
+  }
+
+  /** One run with the given devices online (default: every attached one). A call during a
+   *  run waits for it and joins the next one. */
+  sync(spids?: readonly Spid[]): Promise<RunSummary> {
+    this.assertOpen();
+    if (!this.current) return this.start(spids ? new Set(spids) : 'all');
+    if (this.next) {
+      if (this.next.spids !== 'all') {
+        if (!spids) this.next.spids = 'all';
+        else for (const s of spids) this.next.spids.add(s);
+      }
+      return this.next.promise;
+    }
+    const entry: { spids: Set<Spid> | 'all'; promise: Promise<RunSummary> } = { spids: spids ? new Set(spids) : 'all', promise: Promise.resolve(null as unknown as RunSummary) };
+    entry.promise = this.current
+      .catch(() => undefined)
+      .then(() => {
+        this.next = null;
+        return this.start(entry.spids);
+      });
+    this.next = entry;
+    return entry.promise;
+  }
+
+  private start(spids: Set<Spid> | 'all'): Promise<RunSummary> {
+    const order = this.dss
+      .devices()
+      .map((d) => d.spid)
+      .filter((s) => s !== EDITOR_SPID && this.online.has(s) && (spids === 'all' || spids.has(s)));
+    // The push order is the caller's order where it gave one.
+    if (spids !== 'all') order.sort((a, b) => [...spids].indexOf(a) - [...spids].indexOf(b));
+    const crash = this.crashNextRun;
+    this.crashNextRun = undefined;
+    const run = runSync(
+      {
+        dss: this.dss,
+        region: this.region(),
+        now: this.now,
+        newGuid: this.newGuid,
+        emit: (p) => this.emit(p),
+        crash,
+        stopRequested: () => this.stopping,
+      },
+      this.online,
+      order,
+    );
+    this.current = run.finally(() => {
+      this.current = null;
+      this.changed('contacts');
+      this.changed('devices');
+      this.changed('conflicts');
+      this.changed('history');
+    });
+    return this.current;
+  }
+
+  history(limit = 50): RunSummary[] {
+    return this.dss.runs(limit);
+  }
+
+  // ---- contacts and the editor ---------------------------------------------------------------
+  contacts(): ContactRow[] {
+    return this.dss.allTruth().map((r) => ({ guid: r.guid, contact: r.contact, updatedAt: r.updatedAt }));
+  }
+
+  contact(guid: string): ContactRow | undefined {
+    const r = this.dss.truth(guid);
+    return r ? { guid, contact: r.contact, updatedAt: 0 } : undefined;
+  }
+
+  readonly editor = {
+    add: (contact: Partial<Contact>): string => {
+      const c = this.validEdit(contact);
+      const guid = this.newGuid();
+      this.dss.queueEdit({ kind: 'add', id: guid, data: c }, this.now());
+      this.edited();
+      return guid;
+    },
+    update: (guid: string, contact: Partial<Contact>): void => {
+      const c = this.validEdit(contact);
+      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedAdd(guid);
+      if (!base) throw new HubError('not-found', 'That contact no longer exists.');
+      this.dss.queueEdit({ kind: 'update', guid, data: c, base }, this.now());
+      this.edited();
+    },
+    delete: (guid: string): void => {
+      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedAdd(guid);
+      if (!base) throw new HubError('not-found', 'That contact no longer exists.');
+      this.dss.queueEdit({ kind: 'delete', guid, base }, this.now());
+      this.edited();
+    },
+  };
+
+  private validEdit(contact: Partial<Contact>): Contact {
+    this.assertOpen();
+    const v = validateContact(contact);
+    if (!v.ok) throw new HubError('invalid', v.reason);
+    return contactOf(v.contact);
+  }
+
+  /** Edits are reconciled at the next run; the app starts one shortly after the last edit. */
+  private edited(): void {
+    this.changed('contacts');
+    if (!this.opts.autoReconcileEdits) return;
+    if (this.editTimer) clearTimeout(this.editTimer);
+    this.editTimer = setTimeout(() => {
+      this.editTimer = null;
+      if (!this.closed && !this.stopping) void this.sync([]).catch(() => undefined);
+    }, 150);
+  }
+
+  // ---- conflicts -----------------------------------------------------------------------------
+  conflicts(limit = 500): ConflictEntry[] {
+    return this.dss.conflicts(limit);
+  }
+
+  /** "Use this version": an ordinary edit that then syncs everywhere. */
+  useConflictVersion(conflictId: number, spid: Spid): void {
+    const c = this.dss.conflict(conflictId);
+    if (!c) throw new HubError('not-found', 'No such conflict.');
+    const v = c.versions.find((x) => x.spid === spid);
+    if (!v) throw new HubError('not-found', `The conflict has no version from ${spid}.`);
+    const rec = this.dss.truth(c.guid);
+    if (v.contact === null) {
+      if (rec) this.editor.delete(c.guid);
+    } else if (rec) {
+      this.editor.update(c.guid, v.contact);
+    } else {
+      this.editor.add(v.contact);
+    }
+    this.dss.markConflictResolved(conflictId, this.now());
+    this.changed('conflicts');
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+  region(): string {
+    return this.dss.pref('region') ?? 'GB';
+  }
+
+  setRegion(region: string): void {
+    if (!/^[A-Za-z]{2}$/.test(region)) throw new HubError('invalid', 'A region is a two-letter country code such as GB or DE.');
+    this.dss.setPref('region', region.toUpperCase());
+    this.changed('settings');
+  }
+}

@@ -1,0 +1,301 @@
+// Plays a scenario against the real sync manager: the real engine and recovery code, a
+// real SQLite DSS in a temporary folder, and simulated devices that fail on command at the
+// SyncPoint interface (scenario-format.md).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { contactSignature, normalizeContact, type Contact } from '../core/contact';
+import { DuplicateIndex, isDuplicate, normalizeName } from '../core/duplicates';
+import { project } from '../core/projection';
+import { EDITOR_SPID, type Guid, type Luid } from '../core/types';
+import { SimulatedDevice } from '../devices/simulated/device';
+import { Hub } from '../hub/hub';
+import { HubCrash } from '../hub/run';
+import { toContact, toPartial, type Scenario, type ScenarioStep } from './format';
+
+export interface ScenarioResult {
+  name: string;
+  pass: boolean;
+  reason?: string;
+}
+
+class Fail extends Error {}
+
+/** Where the contact a scenario calls by `key` came from. */
+interface KeyRef {
+  device: string;
+  luid?: Luid;
+  guid?: Guid;
+  data: Contact;
+}
+
+/** Compared as the format says: numbers in E.164 with the region, names as the
+ *  duplicate detector folds them. */
+function comparable(c: Contact, region: string): string {
+  const n = normalizeContact(c, region);
+  return contactSignature({ ...n, fn: normalizeName(n.fn), n: n.n.map((p) => normalizeName(p)) });
+}
+
+function describe(c: Contact): string {
+  const parts = [c.fn || c.n.join(' ')];
+  if (c.tel.length) parts.push(`tel ${c.tel.map((t) => t.value).join(', ')}`);
+  if (c.email.length) parts.push(`email ${c.email.map((t) => t.value).join(', ')}`);
+  if (c.org) parts.push(`org ${c.org}`);
+  if (c.note) parts.push(`note ${JSON.stringify(c.note)}`);
+  if (c.adr.length) parts.push(`adr ${c.adr.map((t) => t.value).join(' | ')}`);
+  return `{${parts.join('; ')}}`;
+}
+
+function sameMultiset(actual: Contact[], expected: Contact[], region: string, what: string): void {
+  const a = actual.map((c) => comparable(c, region)).sort();
+  const e = expected.map((c) => comparable(c, region)).sort();
+  if (a.length === e.length && a.every((x, i) => x === e[i])) return;
+  throw new Fail(`${what}: expected ${expected.length} contact(s) ${expected.map(describe).join(' ')}, found ${actual.length}: ${actual.map(describe).join(' ')}`);
+}
+
+export class ScenarioSession {
+  readonly dir: string;
+  hub: Hub;
+  readonly devices = new Map<string, SimulatedDevice>();
+  private readonly keys = new Map<string, KeyRef>();
+  private readonly initialConflicts: number;
+
+  constructor(readonly scenario: Scenario, tmpRoot = os.tmpdir()) {
+    this.dir = fs.mkdtempSync(path.join(tmpRoot, 'concord-scenario-'));
+    this.hub = this.openHub();
+    for (const d of scenario.devices) {
+      const dev = new SimulatedDevice({ spid: d.id, changeTracking: d.changeTracking, ...(d.capacity ? { capacity: d.capacity } : {}) });
+      for (const c of d.initial) {
+        const luid = dev.userAdd(toContact(c));
+        if (c.key) this.keys.set(c.key, { device: d.id, luid, data: toContact(c) });
+      }
+      this.devices.set(d.id, dev);
+      this.hub.pairDevice({
+        spid: d.id,
+        name: d.id,
+        kind: 'simulated',
+        link: 'simulated',
+        changeTracking: d.changeTracking,
+        capacity: d.capacity ?? {},
+        priority: d.priority,
+      });
+    }
+    const editor = this.hub.device(EDITOR_SPID)!;
+    this.hub.dss.putDevice({ ...editor, priority: scenario.hubPriority });
+    this.initialConflicts = this.hub.dss.conflictCount();
+  }
+
+  private openHub(): Hub {
+    return Hub.open({ dataDir: this.dir, region: this.scenario.region });
+  }
+
+  async restart(): Promise<void> {
+    // The process stops: nothing in memory survives, the DSS is reopened from disk.
+    this.hub.dss.close();
+    this.hub = this.openHub();
+  }
+
+  async dispose(): Promise<void> {
+    this.hub.dss.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The LUID of the contact `key` on `device`. */
+  private luidOn(deviceId: string, key: string): Luid {
+    const ref = this.keys.get(key);
+    if (!ref) throw new Fail(`no contact with key "${key}" was added`);
+    const dev = this.devices.get(deviceId)!;
+    const holds = (l: Luid | undefined) => l !== undefined && dev.records().some((r) => r.luid === l);
+    if (ref.device === deviceId && holds(ref.luid)) return ref.luid!;
+    const guid = this.guidOf(ref);
+    if (guid) {
+      const viaMap = this.hub.dss.mapOf(deviceId, guid)?.luid;
+      if (holds(viaMap)) return viaMap!;
+      const viaSim = dev.luidOfGuid(guid);
+      if (viaSim) return viaSim;
+      const rec = this.hub.dss.truth(guid);
+      if (rec) {
+        const m = dev.records().find((r) => isDuplicate(normalizeContact(r.data, this.scenario.region), project(rec.contact, dev.capacity)));
+        if (m) return m.luid;
+      }
+    }
+    const byData = dev.records().find((r) => isDuplicate(normalizeContact(r.data, this.scenario.region), project(normalizeContact(ref.data, this.scenario.region), dev.capacity)));
+    if (byData) return byData.luid;
+    throw new Fail(`device "${deviceId}" does not hold the contact "${key}"`);
+  }
+
+  private guidOf(ref: KeyRef): Guid | undefined {
+    if (ref.guid) return ref.guid;
+    if (ref.luid === undefined) return undefined;
+    const m = this.hub.dss.mapByLuid(ref.device, ref.luid);
+    if (m) return m.guid;
+    return this.devices.get(ref.device)?.records().find((r) => r.luid === ref.luid)?.guid;
+  }
+
+  async step(s: ScenarioStep): Promise<void> {
+    if ('edit' in s) {
+      if (s.edit === EDITOR_SPID) return this.editorStep(s);
+      const dev = this.devices.get(s.edit)!;
+      if ('add' in s) {
+        const luid = dev.userAdd(toContact(s.add));
+        if (s.add.key) this.keys.set(s.add.key, { device: s.edit, luid, data: toContact(s.add) });
+      } else if ('update' in s) {
+        dev.userUpdate(this.luidOn(s.edit, s.update.key), toPartial(s.update));
+      } else {
+        dev.userDelete(this.luidOn(s.edit, s.delete));
+      }
+      return;
+    }
+    if ('sync' in s) {
+      for (const f of s.faults) {
+        if ('hubCrash' in f) {
+          this.hub.crashNextRun = f.hubCrash === 'afterAcks' ? { at: 'afterAcks', count: f.count } : { at: f.hubCrash };
+          continue;
+        }
+        const dev = this.devices.get(f.device)!;
+        dev.faults = { ...dev.faults, ...('cutDuring' in f ? { cutDuring: f.cutDuring } : { cutAfterApplies: f.cutAfterApplies, ackLost: f.ackLost ?? false }) };
+      }
+      await this.run(s.sync);
+      return;
+    }
+    if ('reset' in s) {
+      this.devices.get(s.reset)!.reset();
+      return;
+    }
+    await this.restart();
+  }
+
+  private editorStep(s: Extract<ScenarioStep, { edit: string }>): void {
+    if ('add' in s) {
+      const guid = this.hub.editor.add(toContact(s.add));
+      if (s.add.key) this.keys.set(s.add.key, { device: EDITOR_SPID, guid, data: toContact(s.add) });
+      return;
+    }
+    const key = 'update' in s ? s.update.key : s.delete;
+    const ref = this.keys.get(key);
+    if (!ref) throw new Fail(`no contact with key "${key}" was added`);
+    const guid = this.guidOf(ref) ?? this.findInTruth(ref.data);
+    if (!guid) throw new Fail(`the hub holds no contact "${key}"`);
+    if ('update' in s) {
+      const current = this.hub.dss.truth(guid)?.contact ?? this.hub.dss.queuedAdd(guid);
+      if (!current) throw new Fail(`the hub holds no contact "${key}"`);
+      this.hub.editor.update(guid, { ...current, ...toPartial(s.update) });
+    } else this.hub.editor.delete(guid);
+  }
+
+  private findInTruth(c: Contact): Guid | undefined {
+    const n = normalizeContact(c, this.scenario.region);
+    return this.hub.contacts().find((r) => isDuplicate(r.contact, n))?.guid;
+  }
+
+  /** One run with these devices online; a simulated hub crash leaves the DSS as it was
+   *  and the next step starts a new hub from it. */
+  async run(online: readonly string[]): Promise<void> {
+    for (const id of this.devices.keys()) this.hub.detach(id);
+    for (const id of online) this.hub.attach(this.devices.get(id)!);
+    try {
+      await this.hub.sync(online);
+    } catch (e) {
+      if (!(e instanceof HubCrash)) throw e;
+      for (const d of this.devices.values()) d.faults = {};
+      await this.restart();
+    }
+  }
+
+  allDevices(): string[] {
+    return this.scenario.devices.map((d) => d.id);
+  }
+
+  truth(): Contact[] {
+    return this.hub.contacts().map((r) => r.contact);
+  }
+
+  /** Checks of the oracle; throws Fail with the reason. */
+  checkConverged(): void {
+    const region = this.scenario.region;
+    const truth = this.truth();
+    for (const [id, dev] of this.devices) {
+      const held = dev.records().map((r) => r.data);
+      const expected = truth.map((c) => project(c, dev.capacity));
+      const max = dev.capacity.maxEntries;
+      if (max !== undefined && expected.length > max) {
+        // Any `max` of the truth's records, each at most once.
+        if (held.length !== max) throw new Fail(`not converged: ${id} holds ${held.length} contacts, its capacity is ${max} and the truth has ${truth.length}`);
+        const pool = expected.map((c) => comparable(c, region));
+        for (const h of held) {
+          const i = pool.indexOf(comparable(h, region));
+          if (i < 0) throw new Fail(`not converged: ${id} holds ${describe(h)}, which is not in the truth`);
+          pool.splice(i, 1);
+        }
+        continue;
+      }
+      sameMultiset(held, expected, region, `not converged: ${id}`);
+    }
+  }
+
+  checkNoDuplicates(): void {
+    const sets: [string, Contact[]][] = [['the truth', this.truth()], ...[...this.devices].map(([id, d]): [string, Contact[]] => [id, d.records().map((r) => normalizeContact(r.data, this.scenario.region))])];
+    for (const [where, contacts] of sets) {
+      const index = new DuplicateIndex<number>();
+      contacts.forEach((c, i) => {
+        const dup = index.find(c);
+        if (dup.length > 0) throw new Fail(`duplicates in ${where}: ${describe(contacts[dup[0]!]!)} and ${describe(c)}`);
+        index.add(i, c);
+      });
+    }
+  }
+
+  async checkIdempotent(): Promise<void> {
+    const before = this.hub.dss.stateDigest();
+    const held = [...this.devices].map(([id, d]) => [id, JSON.stringify(d.records().map((r) => [r.luid, r.data]))]);
+    const received = [...this.devices.values()].map((d) => d.received.length);
+    await this.run(this.allDevices());
+    const sent = [...this.devices.values()].reduce((n, d, i) => n + d.received.length - received[i]!, 0);
+    if (sent > 0) {
+      const ops = [...this.devices.entries()].flatMap(([id, d], i) => d.received.slice(received[i]).map((op) => `${op.action} to ${id}`));
+      throw new Fail(`not idempotent: an extra run sent ${sent} operation(s): ${ops.slice(0, 5).join(', ')}`);
+    }
+    if (this.hub.dss.stateDigest() !== before) throw new Fail('not idempotent: an extra run changed the DSS');
+    for (const [id, snap] of held) {
+      if (JSON.stringify(this.devices.get(id!)!.records().map((r) => [r.luid, r.data])) !== snap) throw new Fail(`not idempotent: an extra run changed ${id}`);
+    }
+  }
+
+  conflictsGained(): number {
+    return this.hub.dss.conflictCount() - this.initialConflicts;
+  }
+}
+
+export async function runScenario(scenario: Scenario, opts: { tmpRoot?: string } = {}): Promise<ScenarioResult> {
+  const session = new ScenarioSession(scenario, opts.tmpRoot);
+  const region = scenario.region;
+  try {
+    for (const [i, s] of scenario.steps.entries()) {
+      try {
+        await session.step(s);
+      } catch (e) {
+        if (e instanceof Fail) throw new Fail(`step ${i + 1}: ${e.message}`);
+        throw e;
+      }
+    }
+    const ex = scenario.expect;
+    // The extra fault-free run of `converged`, or one settling run.
+    await session.run(session.allDevices());
+    if (ex.converged) session.checkConverged();
+    if (ex.contacts) sameMultiset(session.truth(), ex.contacts.map(toContact), region, 'the truth');
+    for (const [id, cs] of Object.entries(ex.devices ?? {})) {
+      sameMultiset(session.devices.get(id)!.records().map((r) => r.data), cs.map(toContact), region, `device ${id}`);
+    }
+    if (ex.conflicts !== undefined && session.conflictsGained() !== ex.conflicts) {
+      throw new Fail(`expected ${ex.conflicts} conflict(s) in the log, found ${session.conflictsGained()}`);
+    }
+    if (ex.noDuplicates) session.checkNoDuplicates();
+    if (ex.idempotent) await session.checkIdempotent();
+    return { name: scenario.name, pass: true };
+  } catch (e) {
+    if (e instanceof Fail) return { name: scenario.name, pass: false, reason: e.message };
+    return { name: scenario.name, pass: false, reason: `error: ${(e as Error).stack ?? String(e)}` };
+  } finally {
+    await session.dispose();
+  }
+}

@@ -108,7 +108,7 @@ export function decodeWbxml(bytes: Uint8Array, budget = { elements: 0 }, depth0 
   const r = new Reader(bytes);
   const version = r.byte();
   if (version < 1 || version > 3) throw new SyncmlCodecError(`WBXML: unsupported version ${version}`);
-  let pub = r.mbUint();
+  const pub = r.mbUint();
   let pubIndex = -1;
   if (pub === 0) pubIndex = r.mbUint();
   const charset = r.mbUint();
@@ -128,7 +128,6 @@ export function decodeWbxml(bytes: Uint8Array, budget = { elements: 0 }, depth0 
     ? { 0: { t: DEVINF, ns: 'devinf' } }
     : { 0: { t: SYNCML, ns: 'syncml' }, 1: { t: METINF, ns: 'metinf' } };
   let page = 0;
-  pub = 0;
 
   const stack: XElem[] = [];
   let root: XElem | undefined;

@@ -1,0 +1,98 @@
+// The LAN endpoint: SyncML over HTTP POST. Off until started; binds where it is told.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type LoginLimiter } from './auth';
+import { SyncmlServer, type SyncmlHub } from './server';
+
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  /** URL path of the endpoint (default /syncml). */
+  path?: string;
+  /** Largest request body accepted, in bytes (default 1 MB; also our MaxMsgSize). */
+  maxBodyBytes?: number;
+  sessionTimeoutMs?: number;
+  limiter?: LoginLimiter;
+  /** The host name to put in the URL when binding to a wildcard address. */
+  publicHost?: string;
+}
+
+export interface SyncmlEndpoint {
+  url: string;
+  server: SyncmlServer;
+  close(): Promise<void>;
+}
+
+export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions): Promise<SyncmlEndpoint> {
+  const pathName = opts.path ?? '/syncml';
+  const maxBody = opts.maxBodyBytes ?? 1_000_000;
+  const httpServer = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = httpServer.address() as AddressInfo;
+  const wildcard = opts.host === '0.0.0.0' || opts.host === '::';
+  const host = opts.publicHost ?? (wildcard ? '127.0.0.1' : opts.host);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}${pathName}`;
+  const server = new SyncmlServer(hub, {
+    baseUrl: url,
+    maxMsgSize: maxBody,
+    ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+    ...(opts.limiter ? { limiter: opts.limiter } : {}),
+  });
+  httpServer.requestTimeout = 10 * 60_000;
+  httpServer.on('request', (req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const send = (status: number, type: string, body: Uint8Array | string) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body as string), 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (u.pathname !== pathName) return send(404, 'text/plain', 'not found\n');
+    if (req.method === 'GET') return send(200, 'text/plain', 'Concord SyncML server\n');
+    if (req.method !== 'POST') return send(405, 'text/plain', 'POST only\n');
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBody) {
+      send(413, 'text/plain', 'message too large\n');
+      req.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBody) {
+        aborted = true;
+        send(413, 'text/plain', 'message too large\n');
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (aborted) return;
+      server
+        .handle({
+          body: Buffer.concat(chunks),
+          contentType: req.headers['content-type'],
+          token: u.searchParams.get('s') ?? undefined,
+          remote: req.socket.remoteAddress ?? '',
+        })
+        .then((r) => send(r.status, r.contentType, r.body))
+        .catch((e: unknown) => send(500, 'text/plain', `internal error: ${(e as Error).message}\n`));
+    });
+  });
+  return {
+    url,
+    server,
+    close: async () => {
+      server.close();
+      httpServer.closeAllConnections?.();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+export { pairSyncmlDevice, runPairCommand } from './pair';

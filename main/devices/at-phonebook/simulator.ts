@@ -306,7 +306,9 @@ export class SimHandset {
     this.send(answer);
     if (f.dropAfter !== undefined && n >= f.dropAfter) {
       f.dropAfter = undefined;
-      // Let the answer reach the wire first, as a cable pulled right after.
+      // Let the answer reach the wire first, as a cable pulled right after; nothing more is
+      // heard from the host meanwhile.
+      this.stalled = true;
       const link = this.link;
       setTimeout(() => void link?.close(), 20);
     }

@@ -83,7 +83,7 @@ export async function phoneOnPty(dir: string, opts: SimHandsetOptions, baud = 11
       await sim.whenDetached();
       phone.pair = await ptyPair(dir);
       sim.serve(phone.pair.phoneEnd);
-      phone.link = await openSerialLink(phone.pair.hostEnd, baud);
+      phone.link = await openSerialLink(phone.pair.hostEnd, baud || 115200);
     },
     async close() {
       if (phone.link.isOpen) await phone.link.close().catch(() => undefined);
@@ -91,6 +91,6 @@ export async function phoneOnPty(dir: string, opts: SimHandsetOptions, baud = 11
     },
   };
   sim.serve(phone.pair.phoneEnd);
-  phone.link = await openSerialLink(phone.pair.hostEnd, baud);
+  phone.link = await openSerialLink(phone.pair.hostEnd, baud || 115200);
   return phone;
 }

@@ -1,0 +1,200 @@
+// The one typed contract between the UI and the hub (style.md, "The UI contract"). Every
+// request and every event is declared here once; both transports (Electron IPC through the
+// preload, and the WebSocket of the headless hub) carry exactly these shapes, so the
+// renderer cannot tell which one it talks to. Channel names are `domain:verb`.
+//
+// This file holds types and two constant lists only: the renderer imports it with
+// `import type`, the preload bundles the lists.
+import type { Contact } from '../core/contact';
+import type { Guid, Spid } from '../core/types';
+import type { ConflictEntry, ContactRow, DeviceStatus, PendingItem, RunSummary, SyncProgress } from '../hub/types';
+
+export type { Contact, TypedValue } from '../core/contact';
+export type { Guid, Spid, ActionKind } from '../core/types';
+export type {
+  ConflictElement,
+  ConflictEntry,
+  ConflictVersion,
+  ContactRow,
+  DeviceKind,
+  DeviceLink,
+  DeviceStatus,
+  PendingItem,
+  RunCounts,
+  RunOutcome,
+  RunSummary,
+  SyncProgress,
+} from '../hub/types';
+
+export type ErrorCode =
+  /** The message or its arguments do not have the declared shape. */
+  | 'bad-request'
+  /** No such channel. */
+  | 'unknown-channel'
+  | 'not-found'
+  /** Well-formed but refused by the hub (e.g. an empty contact). */
+  | 'invalid'
+  | 'busy'
+  | 'closed'
+  | 'unauthorized'
+  | 'too-large'
+  | 'internal';
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** One line of the contacts list: enough to paint a row, nothing more (100,000 of them). */
+export interface ContactSummary {
+  guid: Guid;
+  name: string;
+  /** The first number and e-mail, as stored (E.164). */
+  tel: string;
+  email: string;
+}
+
+export interface ContactPage {
+  /** Matches of the query (all contacts without one). */
+  total: number;
+  offset: number;
+  rows: ContactSummary[];
+}
+
+export type ImportAction = 'add' | 'update' | 'skip';
+
+export interface ImportItem {
+  /** Position of the card in the file. */
+  index: number;
+  action: ImportAction;
+  name: string;
+  /** The existing contact an update or skip refers to. */
+  guid?: Guid;
+  /** In plain words: why this action (e.g. "Same as Anna Berg already in Concord"). */
+  reason: string;
+}
+
+export interface ImportPreview {
+  items: ImportItem[];
+  counts: Record<ImportAction, number>;
+  /** Cards that could not be read, in plain words. */
+  errors: string[];
+}
+
+export interface ImportOutcome {
+  added: number;
+  updated: number;
+  skipped: number;
+}
+
+export type VCardVersion = '2.1' | '3.0' | '4.0';
+
+export interface ExportFile {
+  filename: string;
+  text: string;
+  count: number;
+}
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  region: string;
+  demo: boolean;
+  running: boolean;
+}
+
+/** Every request: its arguments and the value of a successful result. */
+export interface Requests {
+  'app:info': { args: Record<string, never>; result: AppInfo };
+  'contacts:list': { args: { offset: number; limit: number; query?: string }; result: ContactPage };
+  'contacts:get': { args: { guid: Guid }; result: ContactRow };
+  /** Queues an add in the hub's editor; the contact appears after the next (automatic) run. */
+  'contacts:add': { args: { contact: Partial<Contact> }; result: { queued: string } };
+  'contacts:update': { args: { guid: Guid; contact: Partial<Contact> }; result: null };
+  'contacts:delete': { args: { guid: Guid }; result: null };
+  'contacts:importPreview': { args: { text: string }; result: ImportPreview };
+  /** `skip`: indexes of cards the user unticked in the preview. */
+  'contacts:import': { args: { text: string; skip?: number[] }; result: ImportOutcome };
+  'contacts:export': { args: { version: VCardVersion; guids?: Guid[] }; result: ExportFile };
+  'devices:list': { args: Record<string, never>; result: DeviceStatus[] };
+  'devices:pending': { args: { spid: Spid }; result: PendingItem[] };
+  'devices:sync': { args: { spid: Spid }; result: RunSummary };
+  'devices:rename': { args: { spid: Spid; name: string }; result: null };
+  'devices:forget': { args: { spid: Spid }; result: null };
+  /** The full order, the editor ('hub') included, highest priority first. */
+  'devices:setPriority': { args: { order: Spid[] }; result: null };
+  'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
+  'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
+  'sync:run': { args: Record<string, never>; result: RunSummary };
+  'sync:history': { args: { limit?: number }; result: RunSummary[] };
+}
+
+export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
+
+/** Every event the hub sends to the UI. */
+export interface Events {
+  'sync:progress': SyncProgress;
+  'hub:changed': HubChangeKind;
+}
+
+export type RequestName = keyof Requests;
+export type EventName = keyof Events;
+export type ArgsOf<K extends RequestName> = Requests[K]['args'];
+export type ResultOf<K extends RequestName> = Requests[K]['result'];
+
+// The runtime lists, checked against the interfaces: adding a channel to `Requests` without
+// listing it here fails to compile (and the preload would not expose it).
+const requestNames = {
+  'app:info': true,
+  'contacts:list': true,
+  'contacts:get': true,
+  'contacts:add': true,
+  'contacts:update': true,
+  'contacts:delete': true,
+  'contacts:importPreview': true,
+  'contacts:import': true,
+  'contacts:export': true,
+  'devices:list': true,
+  'devices:pending': true,
+  'devices:sync': true,
+  'devices:rename': true,
+  'devices:forget': true,
+  'devices:setPriority': true,
+  'conflicts:list': true,
+  'conflicts:resolve': true,
+  'sync:run': true,
+  'sync:history': true,
+} satisfies Record<RequestName, true>;
+export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
+export const EVENT_NAMES: readonly EventName[] = ['sync:progress', 'hub:changed'] satisfies EventName[];
+
+/** What the preload exposes as `window.concord`: one function per request, and one way to
+ *  listen to the declared events. */
+export type ConcordBridge = {
+  [K in RequestName]: (args: ArgsOf<K>) => Promise<Result<ResultOf<K>>>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+};
+
+// ---- WebSocket framing -------------------------------------------------------------------
+/** Client → server. `id` is echoed in the reply. */
+export interface WsRequest {
+  id: number;
+  channel: RequestName;
+  args: unknown;
+}
+
+/** Server → client. `id` null: the message could not be read far enough to find one. */
+export type WsMessage =
+  | { type: 'reply'; id: number | null; result: Result<unknown> }
+  | { type: 'event'; event: EventName; payload: unknown };
+
+/** Limits both transports share. */
+export const LIMITS = {
+  /** One WebSocket message or HTTP body; a .vcf of a few thousand contacts fits. */
+  maxMessageBytes: 16 * 1024 * 1024,
+  maxPage: 1000,
+  maxQuery: 200,
+} as const;

@@ -1,0 +1,317 @@
+// The handlers of the contract: each request's arguments are validated at run time, then
+// the hub is called. Transport-agnostic: the WebSocket server and the Electron utility
+// process both feed `Api.call(channel, args)` and forward `Api.on` events.
+import { contactOf, equalContacts, normalizeContact, displayName, type Contact, type TypedValue } from '../core/contact';
+import { DuplicateIndex } from '../core/duplicates';
+import { EDITOR_SPID, type Spid } from '../core/types';
+import { validateContact } from '../core/validate';
+import { HubError, type Hub } from '../hub/hub';
+import type { SyncProgress } from '../hub/types';
+import {
+  LIMITS,
+  REQUEST_NAMES,
+  type ArgsOf,
+  type ErrorCode,
+  type EventName,
+  type Events,
+  type ImportItem,
+  type ImportPreview,
+  type RequestName,
+  type Result,
+  type ResultOf,
+} from './contract';
+import { ContactIndex } from './search';
+import { BadRequest, arrayOf, int, obj, oneOf, optional, str, type Check } from './validate';
+import { parseCards, writeCards } from './vcard';
+
+const spid = str(200, { min: 1 });
+const guid = str(200, { min: 1 });
+const contact: Check<Partial<Contact>> = (x, path) => {
+  const v = validateContact(x);
+  if (!v.ok) throw new BadRequest(`${path} is not a valid contact: ${v.reason}`);
+  return v.contact;
+};
+const vcfText = str(LIMITS.maxMessageBytes);
+
+/** One validator per request, typed against the contract so they cannot drift apart. */
+const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
+  'app:info': obj({}),
+  'contacts:list': obj({ offset: int(0, 10_000_000), limit: int(1, LIMITS.maxPage), query: optional(str(LIMITS.maxQuery)) }),
+  'contacts:get': obj({ guid }),
+  'contacts:add': obj({ contact }),
+  'contacts:update': obj({ guid, contact }),
+  'contacts:delete': obj({ guid }),
+  'contacts:importPreview': obj({ text: vcfText }),
+  'contacts:import': obj({ text: vcfText, skip: optional(arrayOf(int(0, 10_000_000), 1_000_000)) }),
+  'contacts:export': obj({ version: oneOf('2.1', '3.0', '4.0'), guids: optional(arrayOf(guid, 1_000_000)) }),
+  'devices:list': obj({}),
+  'devices:pending': obj({ spid }),
+  'devices:sync': obj({ spid }),
+  'devices:rename': obj({ spid, name: str(100, { min: 1 }) }),
+  'devices:forget': obj({ spid }),
+  'devices:setPriority': obj({ order: arrayOf(spid, 1000) }),
+  'conflicts:list': obj({ limit: optional(int(1, 5000)) }),
+  'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
+  'sync:run': obj({}),
+  'sync:history': obj({ limit: optional(int(1, 1000)) }),
+};
+
+export interface ApiOptions {
+  hub: Hub;
+  dataDir: string;
+  demo?: boolean;
+  version?: string;
+}
+
+type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+type Handlers = { [K in RequestName]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResult(code: ErrorCode, message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
+
+export class Api {
+  readonly index: ContactIndex;
+  private readonly hub: Hub;
+  private readonly listeners = new Set<AnyListener>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly handlers: Handlers;
+  /** Last forwarded push progress per device (time), to throttle 10,000 acks to ~20/s. */
+  private readonly lastPush = new Map<Spid, number>();
+
+  constructor(private readonly opts: ApiOptions) {
+    this.hub = opts.hub;
+    this.index = new ContactIndex(() => this.hub.contacts());
+    this.unsubscribe.push(
+      this.hub.on('changed', (what) => {
+        if (what === 'contacts') this.index.invalidate();
+        this.emit('hub:changed', what);
+      }),
+      this.hub.on('progress', (p) => {
+        if (this.shouldForward(p)) this.emit('sync:progress', p);
+      }),
+    );
+    this.handlers = this.makeHandlers();
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe) u();
+    this.listeners.clear();
+  }
+
+  on(listener: AnyListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const l of this.listeners) {
+      try {
+        l(event, payload);
+      } catch (e) {
+        // A broken transport must not stop the hub's own event loop.
+        console.error('concord: event listener failed', e);
+      }
+    }
+  }
+
+  private shouldForward(p: SyncProgress): boolean {
+    if (p.type !== 'device-pushing') return true;
+    const now = Date.now();
+    const last = this.lastPush.get(p.spid) ?? 0;
+    if (p.done === 0 || p.done === p.total || now - last >= 50) {
+      this.lastPush.set(p.spid, now);
+      return true;
+    }
+    return false;
+  }
+
+  /** Validates and runs one request. Never throws: every failure is a Result. */
+  async call(channel: unknown, args: unknown): Promise<Result<unknown>> {
+    if (typeof channel !== 'string' || !(REQUEST_NAMES as string[]).includes(channel)) {
+      return errorResult('unknown-channel', `There is no request named ${JSON.stringify(channel)}.`);
+    }
+    const name = channel as RequestName;
+    try {
+      const valid = (validators[name] as Check<unknown>)(args, '');
+      const value = await (this.handlers[name] as (a: unknown) => unknown)(valid);
+      return { ok: true, value: value === undefined ? null : value };
+    } catch (e) {
+      if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
+      if (e instanceof ApiError) return errorResult(e.code, e.message);
+      if (e instanceof HubError) return errorResult(e.code, e.message);
+      console.error(`concord: ${name} failed`, e);
+      return errorResult('internal', `The hub could not do that (${(e as Error)?.message ?? String(e)}).`);
+    }
+  }
+
+  private makeHandlers(): Handlers {
+    const hub = this.hub;
+    const mustOnline = (s: Spid) => {
+      const d = hub.device(s);
+      if (!d) throw new ApiError('not-found', 'That device is no longer paired.');
+      if (s === EDITOR_SPID) throw new ApiError('invalid', 'The hub\'s own editor is always up to date.');
+      if (!hub.isOnline(s)) throw new ApiError('invalid', `${d.name} is not connected. Plug it in or bring it in range, then try again.`);
+    };
+    return {
+      'app:info': () => ({
+        version: this.opts.version ?? '0.1.0',
+        dataDir: this.opts.dataDir,
+        region: hub.region(),
+        demo: this.opts.demo ?? false,
+        running: hub.running(),
+      }),
+      'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
+      'contacts:get': ({ guid }) => {
+        const row = hub.contact(guid);
+        if (!row) throw new ApiError('not-found', 'That contact no longer exists.');
+        return row;
+      },
+      'contacts:add': ({ contact }) => {
+        const c = contactOf(contact);
+        if (!displayName(c)) throw new ApiError('invalid', 'A contact needs a name, a number or an e-mail.');
+        return { queued: hub.editor.add(c) };
+      },
+      'contacts:update': ({ guid, contact }) => {
+        hub.editor.update(guid, contact);
+        return null;
+      },
+      'contacts:delete': ({ guid }) => {
+        hub.editor.delete(guid);
+        return null;
+      },
+      'contacts:importPreview': ({ text }) => this.importPlan(text).preview,
+      'contacts:import': ({ text, skip }) => {
+        const { preview, data } = this.importPlan(text);
+        const skipped = new Set(skip ?? []);
+        const out = { added: 0, updated: 0, skipped: 0 };
+        for (const item of preview.items) {
+          const c = data.get(item.index)!;
+          if (item.action === 'skip' || skipped.has(item.index)) out.skipped++;
+          else if (item.action === 'add') {
+            hub.editor.add(c);
+            out.added++;
+          } else {
+            hub.editor.update(item.guid!, c);
+            out.updated++;
+          }
+        }
+        return out;
+      },
+      'contacts:export': ({ version, guids }) => {
+        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)?.contact).filter((c): c is Contact => !!c);
+        const day = new Date().toISOString().slice(0, 10);
+        return { filename: `concord-contacts-${day}.vcf`, text: writeCards(list, version), count: list.length };
+      },
+      'devices:list': () => hub.devices(),
+      'devices:pending': ({ spid }) => {
+        if (!hub.device(spid)) throw new ApiError('not-found', 'That device is no longer paired.');
+        return hub.pendingOf(spid);
+      },
+      'devices:sync': ({ spid }) => {
+        mustOnline(spid);
+        return hub.sync([spid]);
+      },
+      'devices:rename': ({ spid, name }) => {
+        hub.renameDevice(spid, name.trim() || name);
+        return null;
+      },
+      'devices:forget': ({ spid }) => {
+        hub.forgetDevice(spid);
+        return null;
+      },
+      'devices:setPriority': ({ order }) => {
+        hub.setPriorities(order);
+        return null;
+      },
+      'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
+      'conflicts:resolve': ({ id, spid }) => {
+        hub.useConflictVersion(id, spid);
+        return null;
+      },
+      'sync:run': () => hub.sync(),
+      'sync:history': ({ limit }) => hub.history(limit),
+    };
+  }
+
+  /** What an import would do, card by card: add, update (fill in what the existing contact
+   *  lacks — an import never removes or overwrites), or skip as a duplicate. */
+  private importPlan(text: string): { preview: ImportPreview; data: Map<number, Contact> } {
+    const region = this.hub.region();
+    const parsed = parseCards(text);
+    const index = new DuplicateIndex<string>();
+    const existing = new Map<string, Contact>();
+    for (const row of this.hub.contacts()) {
+      index.add(row.guid, row.contact);
+      existing.set(row.guid, row.contact);
+    }
+    const items: ImportItem[] = [];
+    const data = new Map<number, Contact>();
+    for (const { index: i, contact: raw } of parsed.contacts) {
+      const c = normalizeContact(contactOf(raw), region);
+      const name = displayName(c) || '(no name)';
+      if (!displayName(c)) {
+        items.push({ index: i, action: 'skip', name, reason: 'The card has no name, number or e-mail.' });
+        continue;
+      }
+      const match = index.find(c)[0];
+      if (match === undefined) {
+        items.push({ index: i, action: 'add', name, reason: 'New contact.' });
+        index.add(`file:${i}`, c);
+        existing.set(`file:${i}`, c);
+        data.set(i, c);
+        continue;
+      }
+      const old = existing.get(match)!;
+      if (match.startsWith('file:')) {
+        items.push({ index: i, action: 'skip', name, reason: `Duplicate of card ${Number(match.slice(5)) + 1} in this file.` });
+        continue;
+      }
+      const merged = fillIn(old, c);
+      if (equalContacts(merged, old)) {
+        items.push({ index: i, action: 'skip', name, guid: match, reason: `Already in Concord as ${displayName(old)}.` });
+      } else {
+        items.push({ index: i, action: 'update', name, guid: match, reason: `Adds ${describeAdded(old, merged)} to ${displayName(old)}.` });
+        data.set(i, merged);
+        existing.set(match, merged);
+      }
+    }
+    const counts = { add: 0, update: 0, skip: 0 };
+    for (const it of items) counts[it.action]++;
+    return { preview: { items, counts, errors: parsed.errors }, data };
+  }
+}
+
+function fillIn(old: Contact, incoming: Contact): Contact {
+  const out = contactOf(old);
+  for (const f of ['fn', 'org', 'title', 'bday', 'note'] as const) if (!out[f] && incoming[f]) out[f] = incoming[f];
+  if (out.n.length === 0) out.n = [...incoming.n];
+  for (const f of ['tel', 'email', 'adr', 'url'] as const) {
+    const have = new Set(out[f].map((v) => v.value.toLowerCase()));
+    for (const v of incoming[f]) if (!have.has(v.value.toLowerCase())) out[f].push({ ...v } as TypedValue);
+  }
+  return out;
+}
+
+function describeAdded(old: Contact, merged: Contact): string {
+  const parts: string[] = [];
+  const n = (k: 'tel' | 'email' | 'adr' | 'url', one: string, many: string) => {
+    const d = merged[k].length - old[k].length;
+    if (d > 0) parts.push(`${d} ${d === 1 ? one : many}`);
+  };
+  n('tel', 'number', 'numbers');
+  n('email', 'e-mail', 'e-mails');
+  n('adr', 'address', 'addresses');
+  n('url', 'web address', 'web addresses');
+  for (const f of ['org', 'title', 'bday', 'note'] as const) if (!old[f] && merged[f]) parts.push(f === 'org' ? 'the organisation' : f === 'bday' ? 'the birthday' : `the ${f}`);
+  return parts.join(', ') || 'details';
+}

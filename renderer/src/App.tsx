@@ -1,0 +1,103 @@
+// The app shell: a header with the sync status and "Sync now", the five screens as tabs
+// routed by the URL fragment (so the browser's back button and a reload keep the screen),
+// a connection banner, and the live region screen readers hear announcements from.
+import { useEffect, useState } from 'react';
+import { client, request, type ConnectionState } from '../api';
+import { ActivityScreen } from './screens/Activity';
+import { ConflictsScreen } from './screens/Conflicts';
+import { ContactsScreen } from './screens/Contacts';
+import { DevicesScreen } from './screens/Devices';
+import { PriorityScreen } from './screens/Priority';
+import { announce, useRunProgress } from './hooks';
+
+const SCREENS = [
+  { id: 'contacts', label: 'Contacts' },
+  { id: 'devices', label: 'Devices' },
+  { id: 'priority', label: 'Priority' },
+  { id: 'conflicts', label: 'Conflicts' },
+  { id: 'activity', label: 'Activity' },
+] as const;
+type ScreenId = (typeof SCREENS)[number]['id'];
+
+function screenFromHash(): ScreenId {
+  const id = window.location.hash.replace(/^#\/?/, '');
+  return (SCREENS.find((s) => s.id === id)?.id ?? 'contacts') as ScreenId;
+}
+
+export function App() {
+  const [screen, setScreen] = useState<ScreenId>(screenFromHash);
+  const [conn, setConn] = useState<ConnectionState>('connecting');
+  const [syncError, setSyncError] = useState<string | null>(null);
+  const run = useRunProgress();
+  const running = run !== null && !run.finished;
+
+  useEffect(() => {
+    const onHash = () => setScreen(screenFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => client.onConnection(setConn), []);
+  useEffect(() => {
+    const label = SCREENS.find((s) => s.id === screen)?.label ?? '';
+    document.title = `${label} — Concord`;
+    // Move focus to the new screen's heading, so keyboard and screen reader users land there.
+    document.getElementById('screen-heading')?.focus();
+  }, [screen]);
+
+  const syncNow = async () => {
+    setSyncError(null);
+    announce('Sync started.');
+    try {
+      const summary = await request('sync:run', {});
+      announce(summary.outcome === 'ok' ? 'Sync finished.' : 'Sync finished with problems; see Activity.');
+    } catch (e) {
+      setSyncError((e as Error).message);
+    }
+  };
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <h1 className="brand">Concord</h1>
+        <nav aria-label="Screens">
+          <ul className="tabs">
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined} data-screen={s.id}>
+                  {s.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sync-status" role="status" aria-live="polite">
+          {running ? <span>Syncing… {run.step.toLowerCase()}</span> : <span className="muted">Idle</span>}
+        </div>
+        <button type="button" className="primary" onClick={syncNow} disabled={running} aria-describedby={syncError ? 'sync-error' : undefined}>
+          {running ? 'Syncing…' : 'Sync now'}
+        </button>
+      </header>
+      {conn !== 'open' && (
+        <div className="banner" role="alert">
+          {conn === 'connecting' ? 'Connecting to the Concord hub…' : 'The connection to the Concord hub was lost. Trying again…'}
+        </div>
+      )}
+      {syncError && (
+        <div className="banner error" role="alert" id="sync-error">
+          {syncError}
+        </div>
+      )}
+      <main id="main" className="app-main">
+        {screen === 'contacts' && <ContactsScreen />}
+        {screen === 'devices' && <DevicesScreen />}
+        {screen === 'priority' && <PriorityScreen />}
+        {screen === 'conflicts' && <ConflictsScreen />}
+        {screen === 'activity' && <ActivityScreen run={run} />}
+      </main>
+      <div id="announcer" className="visually-hidden" aria-live="polite" role="status" />
+    </div>
+  );
+}

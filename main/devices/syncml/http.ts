@@ -15,6 +15,9 @@ export interface EndpointOptions {
   limiter?: LoginLimiter;
   /** The host name to put in the URL when binding to a wildcard address. */
   publicHost?: string;
+  /** The URL clients reach us at, when it is not our own (a proxy in front): RespURI is
+   *  built from it. */
+  publicUrl?: string;
 }
 
 export interface SyncmlEndpoint {
@@ -36,7 +39,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   const host = opts.publicHost ?? (wildcard ? '127.0.0.1' : opts.host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}${pathName}`;
   const server = new SyncmlServer(hub, {
-    baseUrl: url,
+    baseUrl: opts.publicUrl ?? url,
     maxMsgSize: maxBody,
     ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
     ...(opts.limiter ? { limiter: opts.limiter } : {}),

@@ -87,7 +87,7 @@ END:VCARD]]></Data></Item></Replace></Sync><Final/></SyncBody></SyncML>`;
     const m = decodeMessage(new TextEncoder().encode(xml), 'xml');
     expect(m.hdr.source).toBe('dev&1');
     expect(m.hdr.verDTD).toBe('1.1');
-    expect((m.body[0] as { items: { meta?: { anchor?: unknown } }[] }).items[0]?.meta?.anchor).toEqual({ last: 'a' });
+    expect((m.body[0] as Extract<Message['body'][number], { kind: 'Alert' }>).items[0]?.meta?.anchor).toEqual({ last: 'a' });
     const sync = m.body[1] as Extract<Message['body'][number], { kind: 'Sync' }>;
     expect(sync.commands[0]?.items[0]?.data).toContain('FN:A <b>');
   });

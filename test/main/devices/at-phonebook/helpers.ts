@@ -56,6 +56,9 @@ export async function ptyPair(dir: string, name = 'link'): Promise<PtyPair> {
         proc.kill('SIGKILL');
       }
       await exited;
+      // SIGKILL leaves socat's links dangling; a later pair may reuse the /dev/pts number
+      // and bring a dead link back to life. A pulled cable's port is simply gone.
+      for (const p of [phoneEnd, hostEnd]) fs.rmSync(p, { force: true });
     },
     stop: () => proc.kill('SIGSTOP'),
     cont: () => proc.kill('SIGCONT'),

@@ -3,29 +3,19 @@
 // the per-run access token, and shuts down cleanly on SIGINT/SIGTERM: a run in progress
 // stops at its next acknowledgement (Hub.close), so nothing is lost.
 import { existsSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Api } from '../api/handlers';
 import { startServer } from '../api/ws-server';
 import { Hub } from '../hub/hub';
 import { setUpDemo, type Demo } from './demo';
+import { defaultDataDir } from './paths';
+
+export { defaultDataDir };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = path.join(ROOT, 'renderer');
 export const RENDERER_DIST = path.join(RENDERER_DIR, 'dist');
-
-/** The per-user data folder of each platform. */
-export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
-  switch (platform) {
-    case 'darwin':
-      return path.join(home, 'Library', 'Application Support', 'Concord');
-    case 'win32':
-      return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'Concord');
-    default:
-      return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'concord');
-  }
-}
 
 export interface ServeArgs {
   dataDir: string;

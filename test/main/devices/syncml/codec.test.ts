@@ -69,7 +69,7 @@ describe('SyncML codec', () => {
     const m = decodeMessage(fs.readFileSync(path.join(here, 'sevo-msg1.wbxml')), 'wbxml');
     expect(m.hdr).toMatchObject({ verDTD: '1.2', source: 'sc-hubtest-c1', sourceName: 'test', meta: { maxMsgSize: 150000 } });
     expect(m.hdr.cred?.meta?.type).toBe('syncml:auth-md5');
-    const put = m.body[0] as Extract<Message['body'][number], { kind: 'Put' }>;
+    const put = m.body[0] as Extract<Message['body'][number], { kind: 'Put' | 'Get' }>;
     expect(put.items[0]?.dataTree?.tag).toBe('DevInf');
     const alert = m.body.find((c) => c.kind === 'Alert') as Extract<Message['body'][number], { kind: 'Alert' }>;
     expect(alert.data).toBe(201);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { normalizeContact, normalizePhone, type Contact } from '../../../../main/core/contact';
 import { Hub } from '../../../../main/hub/hub';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../../../../main/devices/syncml/http';
+import type { LoginLimiter } from '../../../../main/devices/syncml/auth';
 import { pairSyncmlDevice } from '../../../../main/devices/syncml/pair';
 import { vcardToContact } from '../../../../main/devices/syncml/vcard';
 
@@ -34,7 +35,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { publicUrl?: string; sessionTimeoutMs?: number } = {}): Promise<TestHub> {
+export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { publicUrl?: string; sessionTimeoutMs?: number; limiter?: LoginLimiter } = {}): Promise<TestHub> {
   const dir = tmpDir(tag);
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   for (const [name, user, pass] of logins) pairSyncmlDevice(hub, name, user, pass);

@@ -1,9 +1,9 @@
 // Contacts ↔ phonebook entries. Pure functions.
 //
 // A phonebook entry is a name and one number. A contact with several numbers becomes
-// several entries named the way phones do it — `Uchida Mitsuko/M`, `/W`, `/H` — and the
-// entries of one storage that share a name and carry a suffix are read back as one contact,
-// their numbers in slot order. The mapping is exact on the phone's projection:
+// several entries named the way phones do it — `Uchida Mitsuko/M`, `/W`, `/H` — in
+// neighbouring slots, and such a run of suffixed entries with one name is read back as one
+// contact, its numbers in slot order. The mapping is exact on the phone's projection:
 // entriesToContacts(contactToEntries(p)) == p for p = projectForPhone(c), so a clean
 // re-read is never an edit. The rules that make it exact:
 // - the suffix is always reserved: names are cut to the phone's limit minus 2, even for a
@@ -100,29 +100,37 @@ export function contactToEntries(c: Contact, lim: PhoneLimits): EntryData[] {
   return p.tel.map((t) => ({ name: `${p.fn}/${suffixOf(t.type)}`, number: t.value }));
 }
 
-/** Reads one storage's entries back as contacts: suffixed entries grouped by name, every
- *  other entry a contact of its own. */
+/** The base name of a suffixed entry, null for an entry without a suffix. */
+export function baseOf(name: string): string | null {
+  const m = SUFFIXED.exec(name);
+  return m ? m[1]! : null;
+}
+
+/** Reads one storage's entries back as contacts: a run of suffixed entries with the same
+ *  name, with no other entry between them (empty slots do not count), is one contact; every
+ *  other entry is a contact of its own. Runs, not just names, because shortening makes
+ *  names collide (`Anna Lindqvist 4` and `Anna Lindqvist 8` both become `Anna Lindqvi`);
+ *  the sync point never writes a contact next to another of the same name. */
 export function entriesToContacts(entries: readonly IndexedEntry[]): GroupedContact[] {
   const sorted = [...entries].sort((a, b) => a.index - b.index);
-  const groups = new Map<string, GroupedContact>();
   const out: GroupedContact[] = [];
+  let run: { base: string; group: GroupedContact } | null = null;
   for (const e of sorted) {
     const m = SUFFIXED.exec(e.name);
     const tel = (type: string): TypedValue[] => (e.number ? [{ type, value: e.number }] : []);
     if (!m) {
+      run = null;
       out.push({ indices: [e.index], contact: contactOf({ fn: e.name, tel: tel('') }) });
       continue;
     }
     const base = m[1]!;
     const type = SUFFIX_TYPE[m[2]!]!;
-    const g = groups.get(base);
-    if (g) {
-      g.indices.push(e.index);
-      g.contact.tel.push(...tel(type));
+    if (run && run.base === base) {
+      run.group.indices.push(e.index);
+      run.group.contact.tel.push(...tel(type));
     } else {
-      const ng = { indices: [e.index], contact: contactOf({ fn: base, tel: tel(type) }) };
-      groups.set(base, ng);
-      out.push(ng);
+      run = { base, group: { indices: [e.index], contact: contactOf({ fn: base, tel: tel(type) }) } };
+      out.push(run.group);
     }
   }
   return out;

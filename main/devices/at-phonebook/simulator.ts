@@ -98,12 +98,16 @@ export function realisticEntries(count: number, spec: SimStorageSpec, seed: numb
   const used = new Set<string>();
   let index = 1;
   let serial = 0;
+  // Numbers unique per storage and seed, so entries of different storages never look like
+  // one person entered twice.
+  const tag = String(seed % 100).padStart(2, '0');
   const number = (): SimEntry => {
     serial++;
+    const n = String(serial).padStart(6, '0');
     const style = r();
-    if (style < 0.6) return { number: `+447700${String(900000 + ((serial * 7919) % 100000)).padStart(6, '0')}`, type: 145, name: '' };
-    if (style < 0.8) return { number: `07700${String(900000 + ((serial * 104729) % 100000)).padStart(6, '0')}`, type: 129, name: '' };
-    return { number: `+8190${String(10000000 + ((serial * 15485863) % 90000000))}`, type: 145, name: '' };
+    if (style < 0.6) return { number: `+4477${tag}${n}`, type: 145, name: '' };
+    if (style < 0.8) return { number: `077${tag}${n}`, type: 129, name: '' };
+    return { number: `+8190${tag}${n}`, type: 145, name: '' };
   };
   while (out.size < count && index <= spec.size) {
     let base = cut(`${pick(FIRST)} ${pick(LAST)}`, spec.nameLength - 2);

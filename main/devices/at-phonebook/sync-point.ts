@@ -21,7 +21,7 @@ import type { Capacity } from '../../core/projection';
 import type { Luid, Spid } from '../../core/types';
 import { LinkLostError, type ListedRecord, type PushOp, type PushResult, type Retrieved, type SyncPoint } from '../../hub/sync-point';
 import { AtError } from './at-channel';
-import { type EntryData, type PhoneLimits, contactToEntries, entriesToContacts, luidOf, projectedNameLength } from './mapping';
+import { type EntryData, type PhoneLimits, baseOf, contactToEntries, entriesToContacts, luidOf, projectedNameLength } from './mapping';
 import { AtPhone, CME, type PhoneEntry, type PhoneIdentity, type PhoneOptions, type StorageInfo } from './phone';
 
 export interface AtPhonebookOptions extends PhoneOptions {
@@ -53,7 +53,8 @@ export class AtPhonebookSyncPoint implements SyncPoint {
   readonly changeTracking = 'snapshot' as const;
   readonly capacity: Capacity;
   private held: Map<Luid, Held> | null = null;
-  private used = new Map<string, Set<number>>();
+  /** Per storage, the name in every used slot (placement keeps same-named contacts apart). */
+  private used = new Map<string, Map<number, string>>();
   /** Bytes and commands are counted by the link; this counts entries read, for progress. */
   entriesRead = 0;
 
@@ -113,7 +114,7 @@ export class AtPhonebookSyncPoint implements SyncPoint {
       this.storages[i] = info;
       const entries = await this.phone.readAll(info);
       this.entriesRead += entries.length;
-      this.used.set(info.name, new Set(entries.map((e) => e.index)));
+      this.used.set(info.name, new Map(entries.map((e) => [e.index, e.name])));
       const byIndex = new Map<number, PhoneEntry>(entries.map((e) => [e.index, e]));
       for (const g of entriesToContacts(entries)) {
         const luid = luidOf(info.name, g.indices[0]!);
@@ -162,12 +163,34 @@ export class AtPhonebookSyncPoint implements SyncPoint {
 
   // -------------------------------------------------------------------------------------
 
-  private free(storage: string): number[] {
+  private usedOf(storage: string): Map<number, string> {
+    let m = this.used.get(storage);
+    if (!m) this.used.set(storage, (m = new Map()));
+    return m;
+  }
+
+  /**
+   * Slots for `k` entries: the first k of a run of free slots (no used slot between them, so
+   * they read back as one contact) whose used neighbours do not carry the same suffixed name
+   * (they would be read as one contact with it). `ignore`: slots about to be freed.
+   * Null when no run fits; a fragmented storage may refuse a 3-number contact with room left.
+   */
+  private place(storage: string, k: number, base: string | null, ignore: ReadonlySet<number> = new Set()): number[] | null {
     const info = this.storages.find((s) => s.name === storage)!;
-    const used = this.used.get(storage) ?? new Set();
-    const out: number[] = [];
-    for (let i = info.first; i <= info.last; i++) if (!used.has(i)) out.push(i);
-    return out;
+    const used = this.usedOf(storage);
+    const isUsed = (i: number) => used.has(i) && !ignore.has(i);
+    const clash = (i: number) => base !== null && isUsed(i) && baseOf(used.get(i)!) === base;
+    for (let i = info.first; i <= info.last; ) {
+      if (isUsed(i)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end + 1 <= info.last && !isUsed(end + 1)) end++;
+      if (end - i + 1 >= k && !clash(i - 1) && !clash(end + 1)) return Array.from({ length: k }, (_, j) => i + j);
+      i = end + 1;
+    }
+    return null;
   }
 
   private async apply(op: PushOp): Promise<PushResult> {
@@ -194,7 +217,27 @@ export class AtPhonebookSyncPoint implements SyncPoint {
   private async remove(h: Held, indices: readonly number[]): Promise<void> {
     for (const ix of [...indices].sort((a, b) => b - a)) {
       await this.phone.delete(h.storage, ix);
-      this.used.get(h.storage)?.delete(ix);
+      this.usedOf(h.storage).delete(ix);
+    }
+  }
+
+  /** Writes entries into slots, ascending; on a refusal removes what it wrote (never half a
+   *  contact left behind: it would read back as another record) and rethrows. */
+  private async writeAll(storage: string, slots: readonly number[], entries: readonly EntryData[], old?: Map<number, EntryData>): Promise<void> {
+    const written: number[] = [];
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        const prev = old?.get(slots[i]!);
+        // Only what differs is written: changing one number of a contact is one CPBW, atomic.
+        if (prev && prev.name === e.name && prev.number === e.number) continue;
+        await this.phone.write(storage, slots[i]!, e.number, e.name);
+        if (!old?.has(slots[i]!)) written.push(slots[i]!);
+        this.usedOf(storage).set(slots[i]!, e.name);
+      }
+    } catch (err) {
+      if (err instanceof AtError && written.length) await this.remove({ storage, indices: [], entries: [] }, written);
+      throw err;
     }
   }
 
@@ -204,20 +247,12 @@ export class AtPhonebookSyncPoint implements SyncPoint {
     for (const st of this.storages) {
       for (;;) {
         const entries = contactToEntries(op.data, limits);
-        const slots = this.free(st.name).slice(0, entries.length);
-        if (slots.length < entries.length) break; // this storage is full: try the next
-        const h: Held = { storage: st.name, indices: [], entries: [] };
+        const slots = this.place(st.name, entries.length, baseOf(entries[0]!.name));
+        if (!slots) break; // no room here: try the next storage
         try {
-          for (let i = 0; i < entries.length; i++) {
-            await this.phone.write(st.name, slots[i]!, entries[i]!.number, entries[i]!.name);
-            this.used.get(st.name)!.add(slots[i]!);
-            h.indices.push(slots[i]!);
-            h.entries.push(entries[i]!);
-          }
+          await this.writeAll(st.name, slots, entries);
         } catch (err) {
           if (!(err instanceof AtError)) throw err;
-          // Never leave half a contact behind: it would read back as another record.
-          if (h.indices.length) await this.remove(h, h.indices);
           if (err.cme === CME.memoryFull) break;
           if (err.cme === CME.textTooLong && limits.nameLength > 3) {
             limits = { ...limits, nameLength: limits.nameLength - 1 };
@@ -225,7 +260,8 @@ export class AtPhonebookSyncPoint implements SyncPoint {
           }
           throw err;
         }
-        const luid = luidOf(st.name, h.indices[0]!);
+        const h: Held = { storage: st.name, indices: slots, entries };
+        const luid = luidOf(st.name, slots[0]!);
         this.held!.set(luid, h);
         return this.acked(op, luid, h);
       }
@@ -238,28 +274,30 @@ export class AtPhonebookSyncPoint implements SyncPoint {
     let limits = this.limits;
     for (;;) {
       const entries = contactToEntries(op.data, limits);
-      let slots = old.indices.slice(0, entries.length);
-      if (entries.length > old.indices.length) {
-        const free = this.free(old.storage);
-        // Prefer slots after the first one, so the record keeps its LUID.
-        const after = free.filter((i) => i > old.indices[0]!);
-        const before = free.filter((i) => i < old.indices[0]!);
-        const extra = [...after, ...before].slice(0, entries.length - old.indices.length);
-        if (extra.length < entries.length - old.indices.length) throw new PushFailure('full', `no room on ${old.storage} for ${entries.length} entries`);
-        slots = [...slots, ...extra].sort((a, b) => a - b);
-      }
       const oldAt = new Map(old.indices.map((ix, i) => [ix, old.entries[i]!]));
-      try {
-        // Only what differs is written: changing one number of a contact is one CPBW, atomic.
-        for (let i = 0; i < entries.length; i++) {
-          const prev = oldAt.get(slots[i]!);
-          const e = entries[i]!;
-          if (prev && prev.name === e.name && prev.number === e.number) continue;
-          await this.phone.write(old.storage, slots[i]!, e.number, e.name);
-          this.used.get(old.storage)!.add(slots[i]!);
+      let slots: number[] | null = old.indices.slice(0, entries.length);
+      let moved = false;
+      if (entries.length > old.indices.length) {
+        // Grow into the free slots right after the last entry, else move the whole contact.
+        const info = this.storages.find((s) => s.name === old.storage)!;
+        const used = this.usedOf(old.storage);
+        for (let i = old.indices[old.indices.length - 1]! + 1; slots.length < entries.length && i <= info.last && !used.has(i); i++) slots.push(i);
+        if (slots.length < entries.length) {
+          slots = this.place(old.storage, entries.length, baseOf(entries[0]!.name), new Set(old.indices));
+          moved = true;
+          if (!slots) throw new PushFailure('full', `no room on ${old.storage} for ${entries.length} entries`);
         }
-        const surplus = old.indices.filter((ix) => !slots.includes(ix));
-        await this.remove(old, surplus);
+      }
+      try {
+        if (moved) {
+          // Write the new copy before removing the old one: a cut leaves a duplicate, which
+          // the duplicate detector joins (R6/R8), rather than a loss.
+          await this.writeAll(old.storage, slots, entries);
+          await this.remove(old, old.indices.filter((ix) => !slots!.includes(ix)));
+        } else {
+          await this.writeAll(old.storage, slots, entries, oldAt);
+          await this.remove(old, old.indices.filter((ix) => !slots!.includes(ix)));
+        }
       } catch (err) {
         if (err instanceof AtError && err.cme === CME.textTooLong && limits.nameLength > 3) {
           limits = { ...limits, nameLength: limits.nameLength - 1 };

@@ -182,8 +182,10 @@ function parseCard(lines: readonly { line: number; text: string }[], binary: boo
       if (field === 'adr') value = components(raw, version, false, 7);
       else if (field === 'tel' && /^tel:/i.test(raw.trim())) value = raw.trim().slice(4); // 4.0 VALUE=uri
       else value = text(raw);
-      // Nokia and Sony Ericsson send empty slots (`TEL;CELL:`); they hold nothing.
-      if (value.replace(/;/g, '').trim() !== '') contact[field].push({ type: typeOf(cl.params), value });
+      // Nokia and Sony Ericsson send empty slots (`TEL;CELL:`, `ADR;HOME:;;;;;;`); they
+      // hold nothing.
+      const empty = field === 'adr' ? /^;*$/.test(value) : value.trim() === '';
+      if (!empty) contact[field].push({ type: typeOf(cl.params), value });
       continue;
     }
     if (name in SINGLE_PROPS && !seen.has(name)) {
@@ -208,8 +210,12 @@ function parseCard(lines: readonly { line: number; text: string }[], binary: boo
       }
       continue;
     }
-    // Everything else, and a second FN/N/ORG/TITLE/BDAY/NOTE, is kept as it came.
-    contact.extra.push(extra(cl, decodeValue(cl, d, false)));
+    // Everything else, and a second FN/N/ORG/TITLE/BDAY/NOTE, is kept as it came. A line
+    // break decoded from QP in a 3.0/4.0 card (Outlook does that) is stored as the `\n`
+    // that version writes, so the value stays the same through a round trip.
+    let value = decodeValue(cl, d, false);
+    if (version !== '2.1') value = value.replace(/\r\n|\r|\n/g, '\\n');
+    contact.extra.push(extra(cl, value));
   }
   if (!seen.has('FN') && version !== '2.1') warn(startLine, 'no FN');
   return out;

@@ -43,6 +43,28 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+// 0x80–0x9F of windows-1252. Node 20's TextDecoder('windows-1252') (and so 'iso-8859-1',
+// which WHATWG maps to it) decodes these as C1 controls, losing €, curly quotes and dashes
+// that Outlook and old phones send under either label.
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let cur: number[] = [];
+  for (const b of bytes) {
+    cur.push(b >= 0x80 && b < 0xa0 ? (CP1252_HIGH[b - 0x80] ?? b) : b);
+    if (cur.length >= CHUNK) {
+      parts.push(String.fromCharCode(...cur));
+      cur = [];
+    }
+  }
+  parts.push(String.fromCharCode(...cur));
+  return parts.join('');
+}
+
 export interface Decoded {
   text: string;
   /** Set when the bytes were not what the label said and a fallback was used. */
@@ -61,11 +83,12 @@ export function decodeBytes(bytes: Uint8Array, charset: string | undefined): Dec
     const text = new TextDecoder('utf-8').decode(bytes);
     return { text, warning: `unknown CHARSET=${label}; read as UTF-8` };
   }
+  if (decoder.encoding === 'windows-1252') return { text: decodeWindows1252(bytes) };
   try {
     return { text: decoder.decode(bytes) };
   } catch {
     if (decoder.encoding === 'utf-8') {
-      return { text: new TextDecoder('windows-1252').decode(bytes), warning: 'value is not valid UTF-8; read as windows-1252' };
+      return { text: decodeWindows1252(bytes), warning: 'value is not valid UTF-8; read as windows-1252' };
     }
     return { text: new TextDecoder(label).decode(bytes), warning: `value is not valid ${label}; bad bytes replaced` };
   }
@@ -97,6 +120,9 @@ export function decodeQuotedPrintable(s: string, binary: boolean): { bytes: Uint
         i += 2;
         continue;
       }
+      // A '=' ending the value is a soft break before END:VCARD (the unfolder does not
+      // join across it): nothing follows, nothing is lost.
+      if (i === s.length - 1) continue;
       bad = true;
       out.push(61);
     } else if (c < 0x80 || (binary && c < 0x100)) {

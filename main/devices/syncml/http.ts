@@ -1,5 +1,6 @@
 // The LAN endpoint: SyncML over HTTP POST. Off until started; binds where it is told.
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { type LoginLimiter } from './auth';
 import { SyncmlServer, type SyncmlHub } from './server';
@@ -26,6 +27,13 @@ export interface SyncmlEndpoint {
   close(): Promise<void>;
 }
 
+function lanAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
 export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions): Promise<SyncmlEndpoint> {
   const pathName = opts.path ?? '/syncml';
   const maxBody = opts.maxBodyBytes ?? 1_000_000;
@@ -36,7 +44,9 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   });
   const addr = httpServer.address() as AddressInfo;
   const wildcard = opts.host === '0.0.0.0' || opts.host === '::';
-  const host = opts.publicHost ?? (wildcard ? '127.0.0.1' : opts.host);
+  // RespURI must be reachable from the client: on a wildcard bind, name the first LAN
+  // address rather than loopback.
+  const host = opts.publicHost ?? (wildcard ? lanAddress() : opts.host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}${pathName}`;
   const server = new SyncmlServer(hub, {
     baseUrl: opts.publicUrl ?? url,

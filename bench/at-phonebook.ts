@@ -15,7 +15,7 @@ import { Hub } from '../main/hub/hub';
 
 const BAUD = 115200;
 const BYTES_PER_S = BAUD / 10;
-const run = promisify(execFile);
+const execFileP = promisify(execFile);
 
 async function ptyPair(dir: string, name: string) {
   const phoneEnd = path.join(dir, `${name}-phone`);
@@ -62,7 +62,7 @@ export async function runBench(): Promise<Record<string, number | string>> {
       const rc = path.join(dir, 'gammurc');
       fs.writeFileSync(rc, `[gammu]\ndevice = ${pair.hostEnd}\nconnection = at\n`);
       const g0 = performance.now();
-      const r = await run('gammu', ['-c', rc, 'getallmemory', 'SM'], { timeout: 120_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+      const r = await execFileP('gammu', ['-c', rc, 'getallmemory', 'SM'], { timeout: 120_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
       out['gammu getallmemory SM s'] = round((performance.now() - g0) / 1000);
       out['gammu entries'] = (r.stdout.match(/^Memory SM, Location/gm) ?? []).length;
       out['driver open+read vs gammu'] = round((t3 - t0) / 1000 / (out['gammu getallmemory SM s'] as number));

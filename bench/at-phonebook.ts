@@ -29,7 +29,7 @@ async function ptyPair(dir: string, name: string) {
 export async function runBench(): Promise<Record<string, number | string>> {
   const out: Record<string, number | string> = {};
   if (spawnSync('sh', ['-c', 'command -v socat']).status !== 0) return { skipped: 'socat not installed' };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-at-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atpb-bench-'));
   const sim = new SimHandset({ baud: BAUD, charsets: ['GSM', 'UCS2'], fill: { SM: 250 }, storages: [{ name: 'SM', size: 250, nameLength: 14, numberLength: 40 }] });
   const pair = await ptyPair(dir, 'bench');
   sim.serve(pair.phoneEnd);

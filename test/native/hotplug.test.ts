@@ -18,7 +18,7 @@ describe('serial ports', () => {
   });
 
   it.skipIf(!haveSocat)('reports a port that appears and goes away (socat pty pair)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-hotplug-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atpb-hotplug-'));
     const watched = path.join(dir, 'p-host');
     const w = watchSerialPorts({ intervalMs: 100, extraPaths: [watched], useSerialportList: false });
     const events: string[] = [];

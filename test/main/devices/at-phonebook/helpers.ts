@@ -24,7 +24,7 @@ export interface PtyPair {
   cont(): void;
 }
 
-export function tempDir(prefix = 'concord-at-'): string {
+export function tempDir(prefix = 'atpb-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 

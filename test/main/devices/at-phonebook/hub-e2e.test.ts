@@ -56,7 +56,7 @@ function quiet(s: RunSummary): boolean {
 
 describe.skipIf(!haveSocat)(`Hub ↔ simulated handset over socat ↔ simulated laptop ${socatMissing}`, () => {
   it('converges, reads nothing back as an edit, and recovers from a cable cut mid-push', async () => {
-    const dir = tempDir('concord-e2e-');
+    const dir = tempDir('atpb-e2e-');
     phone = await phoneOnPty(dir, { charsets: ['GSM', 'UCS2'], fill: { SM: 250, ME: 600 } });
     hub = Hub.open({ dataDir: dir, region: REGION });
     const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: laptopContacts(150) });

@@ -93,7 +93,12 @@ export async function phoneOnPty(dir: string, opts: SimHandsetOptions, baud = 11
       await phone.pair.kill();
     },
   };
-  sim.serve(phone.pair.phoneEnd);
-  phone.link = await openSerialLink(phone.pair.hostEnd, baud || 115200);
+  try {
+    sim.serve(phone.pair.phoneEnd);
+    phone.link = await openSerialLink(phone.pair.hostEnd, baud || 115200);
+  } catch (err) {
+    await phone.pair.kill(); // no socat left behind by a failed set-up
+    throw err;
+  }
   return phone;
 }

@@ -87,6 +87,8 @@ interface Change {
   /** What the hub knew the device to hold before; null: unknown, so nothing the device
    *  lacks is read as removed and every element it has competes with the truth (R8). */
   base: Contact | null;
+  /** The run in which that base was set (0: unknown). */
+  baseRun?: number;
   fields: ReadonlySet<Field> | undefined;
 }
 
@@ -107,7 +109,7 @@ interface Proposal {
 }
 
 export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): RunPlan {
-  const ov = new Overlay(view);
+  const ov = new Overlay(view, input.runId);
   const points = new Map(input.points.map((p) => [p.spid, p]));
   const priorityOf = (spid: Spid) => points.get(spid)?.priority ?? Number.MAX_SAFE_INTEGER;
   const plan: RunPlan = { overlay: ov, conflicts: [], incoming: new Map(), lostState: [], rows: [] };
@@ -129,6 +131,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
 
   // Matched records per lost-state device: pending entries nothing matched are dropped.
   const lostMatched = new Map<Spid, Set<Guid>>();
+  const unknownAdds: { p: PointInfo; luid: Luid; data: Contact; deletedHere: Set<Guid>; deleteBases: Map<Guid, Contact> }[] = [];
 
   for (const [spid, report] of input.reports) {
     const p = points.get(spid);
@@ -198,7 +201,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         ov.deleteMap(spid, known.guid);
         deletedHere.add(known.guid);
         if (ov.truth(known.guid)) {
-          addChange(known.guid, { spid, priority: p.priority, kind: 'DELETED', data: null, base: known.base, fields: heldFields(p.capacity) });
+          addChange(known.guid, { spid, priority: p.priority, kind: 'DELETED', data: null, base: known.base, baseRun: known.run, fields: heldFields(p.capacity) });
           count(spid, 'delete');
         }
         continue;
@@ -210,12 +213,15 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         const pend = ov.pending(spid, known.guid);
         const rec = recover({ pending: pend?.action ?? null, state: 'UPDATED', duplicate: false });
         plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: known.guid });
-        if (rec.row === 'R1') continue;
+        if (rec.row === 'R1') {
+          if (!known.base || !equalContacts(data, known.base)) plan.conflicts.push(editOfDeleted(ov, known.guid, spid, data));
+          continue;
+        }
         ov.setPending(spid, known.guid, null);
         ov.putMap({ spid, guid: known.guid, luid: r.luid, base: data });
         touched.add(known.guid);
         if (ov.truth(known.guid)) {
-          addChange(known.guid, { spid, priority: p.priority, kind: 'UPDATED', data, base: known.base, fields: heldFields(p.capacity) });
+          addChange(known.guid, { spid, priority: p.priority, kind: 'UPDATED', data, base: known.base, baseRun: known.run, fields: heldFields(p.capacity) });
           count(spid, 'update');
         }
         continue;
@@ -226,39 +232,10 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         // (e.g. the hub forgot the device). Treated as ADDED below.
       }
 
-      // ADDED under a LUID the hub has never seen: the duplicate detector decides.
-      const match = findDuplicate(ov, p, data, deletedHere, deleteBases);
-      if (!match) {
-        plan.rows.push({ spid, luid: r.luid, row: 'R5' });
-        added.push({ spid, luid: r.luid, priority: p.priority, data, editor: false });
-        count(spid, 'add');
-        continue;
-      }
-      const pend = ov.pending(spid, match);
-      const rec = recover({ pending: pend?.action ?? null, state: 'ADDED', duplicate: true });
-      plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: match });
-      lostMatched.get(spid)?.add(match);
-      touched.add(match);
-      ov.putMap({ spid, guid: match, luid: r.luid, base: data });
-      switch (rec.row) {
-        case 'R1': // matches the last base of a pending DELETE: told again to delete
-        case 'R7': // the pending UPDATE stays and brings the truth's version
-          break;
-        case 'R6':
-          ov.setPending(spid, match, null);
-          // The hub's writes never enter a change log, so on a log device this is the
-          // user's own entry: the elements that differ are that device's changes.
-          if (p.changeTracking === 'log') {
-            addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
-          }
-          break;
-        case 'R8':
-          addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
-          count(spid, 'update');
-          break;
-        default:
-          throw new Error(`recovery of an ADDED duplicate gave ${rec.row}`);
-      }
+      // ADDED under a LUID the hub has never seen: the duplicate detector decides, once the
+      // changes of this run are in the truth (a record another device or the editor
+      // changes in this run may become its duplicate).
+      unknownAdds.push({ p, luid: r.luid, data, deletedHere, deleteBases });
     }
   }
 
@@ -280,16 +257,65 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   }
 
   // Reconcile: the new truth of every changed record.
-  for (const [guid, list] of changes) {
-    const rec = ov.truth(guid);
-    if (!rec) continue;
-    const outcome = resolveRecord(rec, list, input.runId, priorityOf, points);
-    if (outcome.conflict) plan.conflicts.push(outcome.conflict);
-    if (outcome.contact === null) ov.deleteTruth(guid);
-    else if (!equalContacts(outcome.contact, rec.contact) || outcome.provChanged) {
-      ov.putTruth({ ...rec, contact: outcome.contact, prov: outcome.prov });
+  const reconcileChanges = () => {
+    for (const [guid, list] of changes) {
+      const rec = ov.truth(guid);
+      if (!rec) continue;
+      const outcome = resolveRecord(rec, list, input.runId, priorityOf, points);
+      if (outcome.conflict) plan.conflicts.push(outcome.conflict);
+      if (outcome.contact === null) ov.deleteTruth(guid, outcome.deletedBy ?? '?');
+      else if (!equalContacts(outcome.contact, rec.contact) || outcome.provChanged) {
+        ov.putTruth({ ...rec, contact: outcome.contact, prov: outcome.prov });
+      }
+    }
+    changes.clear();
+  };
+  reconcileChanges();
+
+  // Then the records reported ADDED under new LUIDs (R1, R5–R8).
+  for (const { p, luid, data, deletedHere, deleteBases } of unknownAdds) {
+    const spid = p.spid;
+    const match = findDuplicate(ov, p, data, deletedHere, deleteBases);
+    if (!match) {
+      plan.rows.push({ spid, luid: luid, row: 'R5' });
+      added.push({ spid, luid: luid, priority: p.priority, data, editor: false });
+      count(spid, 'add');
+      continue;
+    }
+    const pend = ov.pending(spid, match);
+    const rec = recover({ pending: pend?.action ?? null, state: 'ADDED', duplicate: true });
+    plan.rows.push({ spid, luid: luid, row: rec.row, guid: match });
+    lostMatched.get(spid)?.add(match);
+    touched.add(match);
+    ov.putMap({ spid, guid: match, luid: luid, base: data });
+    switch (rec.row) {
+      case 'R1': {
+        // It matches the last base of a pending DELETE: told again to delete.
+        const base = deleteBases.get(match);
+        if (base && !equalContacts(data, base)) plan.conflicts.push(editOfDeleted(ov, match, spid, data));
+        break;
+      }
+      case 'R7': // the pending UPDATE stays and brings the truth's version
+        break;
+      case 'R6':
+        ov.setPending(spid, match, null);
+        // The hub's writes never enter a change log, so on a log device this is the
+        // user's own entry: the elements that differ are that device's changes.
+        if (p.changeTracking === 'log') {
+          addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+        }
+        break;
+      case 'R8':
+        addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+        count(spid, 'update');
+        break;
+      default:
+        throw new Error(`recovery of an ADDED duplicate gave ${rec.row}`);
     }
   }
+
+  // R8 and R6 on a log device bring changes of their own.
+  reconcileChanges();
 
   // Records added in this run: the same person added on several devices is one record.
   for (const group of groupAdded(added)) {
@@ -321,9 +347,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     if (p.capacity.maxEntries === undefined) return Number.POSITIVE_INFINITY;
     let r = room.get(p.spid);
     if (r === undefined) {
-      const held = new Set(ov.mapsOf(p.spid).map((m) => m.guid));
-      for (const a of ov.pendingOf(p.spid)) if (a.action === 'ADD') held.add(a.guid);
-      r = p.capacity.maxEntries - held.size;
+      r = p.capacity.maxEntries - heldAfterPush(ov, p.spid);
       room.set(p.spid, r);
     }
     return r;
@@ -345,7 +369,45 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       if (!ov.mapOf(p.spid, guid) && !ov.pending(p.spid, guid)) planAction(ov, p, guid, roomOf, room);
     }
   }
+  // What the device's user added since takes room too: ADDs planned earlier that no longer
+  // fit are dropped, newest records first (they are planned again when room frees up).
+  for (const p of devices) {
+    const max = p.capacity.maxEntries;
+    if (max === undefined) continue;
+    const adds = ov.pendingOf(p.spid).filter((a) => a.action === 'ADD').sort((a, b) => b.seq - a.seq);
+    for (let excess = heldAfterPush(ov, p.spid) - max, i = 0; excess > 0 && i < adds.length; excess--, i++) {
+      ov.setPending(p.spid, adds[i]!.guid, null);
+    }
+  }
   return plan;
+}
+
+/** R1 with an edit: the device changed a record the truth already deleted. It is told again
+ *  to delete, and its version goes to the conflict log, so nothing is lost: the user can
+ *  choose it later ("Use this version" adds it back). */
+function editOfDeleted(ov: Overlay, guid: Guid, spid: Spid, data: Contact): ConflictDraft {
+  const t = ov.tombstone(guid);
+  return {
+    guid,
+    kind: 'delete-update',
+    result: null,
+    versions: [
+      { spid: t?.spid ?? '?', contact: null, won: true },
+      { spid, contact: data, won: false },
+    ],
+    elements: [],
+  };
+}
+
+/** How many records a device will hold once its push completes: what it holds, less its
+ *  pending DELETEs (pushed first), plus its pending ADDs. */
+function heldAfterPush(ov: Overlay, spid: Spid): number {
+  const held = new Set(ov.mapsOf(spid).map((m) => m.guid));
+  for (const a of ov.pendingOf(spid)) {
+    if (a.action === 'ADD') held.add(a.guid);
+    else if (a.action === 'DELETE') held.delete(a.guid);
+  }
+  return held.size;
 }
 
 /** One acknowledgement, in time or late: the action is done on the device. */
@@ -425,6 +487,7 @@ function findDuplicate(
 
 interface Outcome {
   contact: Contact | null;
+  deletedBy?: Spid;
   prov: Record<string, Provenance>;
   provChanged: boolean;
   conflict?: ConflictDraft;
@@ -447,16 +510,22 @@ export function resolveRecord(
   // else changed the element since the updater's base.
   const proposals = new Map<string, Proposal[]>();
   for (const u of updaters) {
-    const baseEls = u.base ? toElements(u.base) : new Map<string, string>();
+    // The truth as this device would hold it: a name it had to shorten is no change.
+    const seen = toElements(project(rec.contact, points.get(u.spid)?.capacity ?? {}));
+    const baseEls = u.base ? toElements(u.base) : seen;
     const dataEls = toElements(u.data ?? emptyContact());
-    const diffs = diffElements(baseEls, dataEls, u.fields).filter((d) => u.base !== null || d.to !== undefined);
+    let diffs = diffElements(baseEls, dataEls, u.fields);
+    // Without a base (R8: a contact the user entered again), nothing the device lacks is
+    // read as removed.
+    if (!u.base) diffs = diffs.filter((d) => d.to !== undefined);
     for (const d of diffs) {
       const list2 = proposals.get(d.key) ?? [];
       list2.push({ spid: u.spid, priority: u.priority, run: runId, value: d.to, fromTruth: false });
-      const tv = truthEls.get(d.key);
+      // A cross-run conflict: someone else wrote the element since this device's base.
       const writer = rec.prov[d.key];
-      if (tv !== baseEls.get(d.key) && writer && writer.spid !== u.spid && !list2.some((x) => x.fromTruth)) {
-        list2.push({ spid: writer.spid, priority: priorityOf(writer.spid), run: writer.run, value: tv, fromTruth: true });
+      const changedSince = !u.base ? true : u.baseRun ? writer !== undefined && writer.run > u.baseRun : seen.get(d.key) !== baseEls.get(d.key);
+      if (changedSince && writer && writer.spid !== u.spid && !list2.some((x) => x.fromTruth)) {
+        list2.push({ spid: writer.spid, priority: priorityOf(writer.spid), run: writer.run, value: truthEls.get(d.key), fromTruth: true });
       }
       proposals.set(d.key, list2);
     }
@@ -469,6 +538,14 @@ export function resolveRecord(
   const crossRunUpdaters: Spid[] = [];
   if (deleters.length > 0) {
     for (const d of deleters) {
+      if (d.baseRun) {
+        // Whoever wrote an element after the deleter's base was set changed the record
+        // since the deleter last saw it — a field the deleter cannot hold included.
+        for (const w of Object.values(rec.prov)) {
+          if (w.run > d.baseRun && w.spid !== d.spid && !crossRunUpdaters.includes(w.spid)) crossRunUpdaters.push(w.spid);
+        }
+        continue;
+      }
       if (!d.base) continue;
       const cap = points.get(d.spid)?.capacity ?? {};
       const now = project(rec.contact, cap);
@@ -488,9 +565,11 @@ export function resolveRecord(
   }
 
   if (deleteWins) {
-    if (!deleteConflict) return { contact: null, prov: rec.prov, provChanged: true };
+    const deletedBy = [...deleters].sort((a, b) => a.priority - b.priority)[0]?.spid;
+    if (!deleteConflict) return { contact: null, deletedBy, prov: rec.prov, provChanged: true };
     return {
       contact: null,
+      deletedBy,
       prov: rec.prov,
       provChanged: true,
       conflict: {

@@ -52,6 +52,9 @@ export interface MapEntry {
   guid: Guid;
   luid: Luid;
   base: Contact | null;
+  /** The run in which the base was set: every element written by others in a later run is
+   *  a change this device has not seen. */
+  run: number;
 }
 
 /** A sync point as a run sees it. */

@@ -24,6 +24,13 @@ export interface DssView {
   candidates(keys: readonly string[], namePrefix?: string): Guid[];
   /** The next creation sequence number. */
   nextSeq(): number;
+  /** Who deleted a record that left the truth, and its last version. */
+  tombstone(guid: Guid): Tombstone | undefined;
+}
+
+export interface Tombstone {
+  spid: Spid;
+  contact: Contact;
 }
 
 function key2(spid: Spid, id: string): string {
@@ -34,6 +41,8 @@ function key2(spid: Spid, id: string): string {
 export class Overlay implements DssView {
   readonly truthPuts = new Map<Guid, TruthRecord>();
   readonly truthDeletes = new Set<Guid>();
+  /** For each record this run deleted: who deleted it and its last version. */
+  readonly tombstones = new Map<Guid, Tombstone>();
   /** (spid, guid) → entry, or null for a deleted entry. */
   readonly maps = new Map<string, MapEntry | null>();
   readonly actions = new Map<string, PendingAction | null>();
@@ -43,7 +52,10 @@ export class Overlay implements DssView {
   private readonly newIndex = new DuplicateIndex<Guid>();
   private seq: number;
 
-  constructor(readonly base: DssView) {
+  constructor(
+    readonly base: DssView,
+    readonly runId = 0,
+  ) {
     this.seq = base.nextSeq();
   }
 
@@ -128,6 +140,10 @@ export class Overlay implements DssView {
     return this.seq;
   }
 
+  tombstone(guid: Guid): Tombstone | undefined {
+    return this.tombstones.get(guid) ?? this.base.tombstone(guid);
+  }
+
   // ---- writes ------------------------------------------------------------------------
   putTruth(r: TruthRecord): void {
     this.truthDeletes.delete(r.guid);
@@ -137,7 +153,9 @@ export class Overlay implements DssView {
     if (r.seq >= this.seq) this.seq = r.seq + 1;
   }
 
-  deleteTruth(guid: Guid): void {
+  deleteTruth(guid: Guid, by: Spid): void {
+    const last = this.truth(guid);
+    if (last) this.tombstones.set(guid, { spid: by, contact: last.contact });
     this.truthPuts.delete(guid);
     this.newIndex.remove(guid);
     this.truthDeletes.add(guid);
@@ -147,11 +165,11 @@ export class Overlay implements DssView {
     return this.seq++;
   }
 
-  putMap(m: MapEntry): void {
+  putMap(m: Omit<MapEntry, 'run'> & { run?: number }): void {
     // Another record mapped to the same LUID on this device loses that mapping.
     const other = this.mapByLuid(m.spid, m.luid);
     if (other && other.guid !== m.guid) this.maps.set(key2(m.spid, other.guid), null);
-    this.maps.set(key2(m.spid, m.guid), m);
+    this.maps.set(key2(m.spid, m.guid), { ...m, run: m.run ?? this.runId });
     this.luidIndex.set(key2(m.spid, m.luid), m.guid);
   }
 

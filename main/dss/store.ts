@@ -6,7 +6,7 @@ import { indexKeys, nameKey } from '../core/duplicates';
 import type { Capacity } from '../core/projection';
 import type { ConflictDraft, EditorEdit } from '../core/reconcile';
 import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
-import type { Overlay, DssView } from '../core/view';
+import type { Overlay, DssView, Tombstone } from '../core/view';
 import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from '../hub/types';
 import { openDb, type Db } from './db';
 
@@ -22,6 +22,7 @@ interface MapRow {
   guid: string;
   luid: string;
   base: string | null;
+  base_run: number;
 }
 interface ActionRow {
   spid: string;
@@ -73,7 +74,7 @@ const toTruth = (r: TruthRow): TruthRecord => ({
   contact: JSON.parse(r.contact) as Contact,
   prov: JSON.parse(r.prov) as TruthRecord['prov'],
 });
-const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact) });
+const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact), run: r.base_run });
 const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq });
 const toDevice = (r: PointRow): DeviceRecord => ({
   spid: r.spid,
@@ -129,15 +130,17 @@ export class Dss implements DssView {
       truthPut: p(`INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES (@guid, @seq, @contact, @prov, @sort, @at)
                    ON CONFLICT (guid) DO UPDATE SET contact = excluded.contact, prov = excluded.prov, sort_name = excluded.sort_name, updated_at = excluded.updated_at`),
       truthDelete: p('DELETE FROM truth WHERE guid = ?'),
+      tombstone: p('SELECT spid, contact FROM tombstones WHERE guid = ?'),
+      tombstonePut: p('INSERT OR REPLACE INTO tombstones (guid, spid, run_id, contact) VALUES (?, ?, ?, ?)'),
       keysDelete: p('DELETE FROM dup_keys WHERE guid = ?'),
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
-      map: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ? AND guid = ?'),
-      mapByLuid: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ? AND luid = ?'),
-      mapsOf: p('SELECT spid, guid, luid, base FROM maps WHERE spid = ?'),
-      mapPut: p(`INSERT INTO maps (spid, guid, luid, base) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (spid, guid) DO UPDATE SET luid = excluded.luid, base = excluded.base`),
+      map: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ? AND guid = ?'),
+      mapByLuid: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ? AND luid = ?'),
+      mapsOf: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ?'),
+      mapPut: p(`INSERT INTO maps (spid, guid, luid, base, base_run) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (spid, guid) DO UPDATE SET luid = excluded.luid, base = excluded.base, base_run = excluded.base_run`),
       mapDelete: p('DELETE FROM maps WHERE spid = ? AND guid = ?'),
       mapDeleteLuid: p('DELETE FROM maps WHERE spid = ? AND luid = ? AND guid <> ?'),
       mapsForget: p('DELETE FROM maps WHERE spid = ?'),
@@ -217,6 +220,10 @@ export class Dss implements DssView {
   nextSeq(): number {
     return (this.st.maxSeq.get() as number) + 1;
   }
+  tombstone(guid: Guid): Tombstone | undefined {
+    const r = this.st.tombstone.get(guid) as { spid: string; contact: string } | undefined;
+    return r ? { spid: r.spid, contact: JSON.parse(r.contact) as Contact } : undefined;
+  }
 
   // ---- the truth, for the UI and export ------------------------------------------------
   allTruth(): (TruthRecord & { updatedAt: number })[] {
@@ -235,6 +242,8 @@ export class Dss implements DssView {
       for (const guid of ov.truthDeletes) {
         this.st.truthDelete.run(guid);
         this.st.keysDelete.run(guid);
+        const t = ov.tombstones.get(guid);
+        if (t) this.st.tombstonePut.run(guid, t.spid, opts.runId, JSON.stringify(t.contact));
       }
       for (const r of ov.truthPuts.values()) {
         this.st.truthPut.run({ guid: r.guid, seq: r.seq, contact: JSON.stringify(r.contact), prov: JSON.stringify(r.prov), sort: nameKey(r.contact), at: opts.now });
@@ -251,7 +260,7 @@ export class Dss implements DssView {
       for (const m of ov.maps.values()) {
         if (!m) continue;
         this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
-        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base));
+        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base), m.run);
       }
       for (const [k, a] of ov.actions) {
         const [spid, guid] = k.split('\u0000') as [Spid, Guid];
@@ -269,7 +278,7 @@ export class Dss implements DssView {
   // ---- step 7: acknowledgements ----------------------------------------------------------
   /** The acknowledgements of one message, in one transaction: each removes its action and
    *  moves the map and base to what the device now holds. */
-  commitAcks(acks: readonly AckWrite[]): void {
+  commitAcks(acks: readonly AckWrite[], runId: number): void {
     if (acks.length === 0) return;
     this.hook('ack');
     this.db.transaction(() => {
@@ -279,7 +288,7 @@ export class Dss implements DssView {
         if (a.action === 'DELETE') this.st.mapDelete.run(a.spid, a.guid);
         else {
           this.st.mapDeleteLuid.run(a.spid, a.luid, a.guid);
-          this.st.mapPut.run(a.spid, a.guid, a.luid, a.base === null ? null : JSON.stringify(a.base));
+          this.st.mapPut.run(a.spid, a.guid, a.luid, a.base === null ? null : JSON.stringify(a.base), runId);
         }
       }
     })();
@@ -395,10 +404,12 @@ export class Dss implements DssView {
     return { edits: [...byGuid.values()], upTo: rows.at(-1)?.id ?? null };
   }
 
-  /** The data of a queued, not yet reconciled editor add. */
-  queuedAdd(guid: Guid): Contact | undefined {
-    const r = this.db.prepare("SELECT data FROM editor_queue WHERE kind = 'add' AND guid = ?").pluck().get(guid) as string | undefined;
-    return r ? (JSON.parse(r) as Contact) : undefined;
+  /** What the editor last queued for a record not yet reconciled: its data, null when it
+   *  was deleted, undefined when nothing is queued for it. */
+  queuedVersion(guid: Guid): Contact | null | undefined {
+    const r = this.db.prepare('SELECT kind, data FROM editor_queue WHERE guid = ? ORDER BY id DESC LIMIT 1').get(guid) as { kind: string; data: string | null } | undefined;
+    if (!r) return undefined;
+    return r.kind === 'delete' ? null : (JSON.parse(r.data ?? '{}') as Contact);
   }
 
   // ---- runs, conflicts, the device log --------------------------------------------------------

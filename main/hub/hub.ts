@@ -306,9 +306,12 @@ export class Hub {
     return this.dss.allTruth().map((r) => ({ guid: r.guid, contact: r.contact, updatedAt: r.updatedAt }));
   }
 
+  /** A contact as the editor shows it: with the user's edits not yet reconciled. */
   contact(guid: string): ContactRow | undefined {
-    const r = this.dss.truth(guid);
-    return r ? { guid, contact: r.contact, updatedAt: 0 } : undefined;
+    const queued = this.dss.queuedVersion(guid);
+    if (queued === null) return undefined;
+    const contact = queued ?? this.dss.truth(guid)?.contact;
+    return contact ? { guid, contact, updatedAt: this.now() } : undefined;
   }
 
   readonly editor = {
@@ -321,14 +324,14 @@ export class Hub {
     },
     update: (guid: string, contact: Partial<Contact>): void => {
       const c = this.validEdit(contact);
-      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedAdd(guid);
-      if (!base) throw new HubError('not-found', 'That contact no longer exists.');
+      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedVersion(guid);
+      if (!base || this.dss.queuedVersion(guid) === null) throw new HubError('not-found', 'That contact no longer exists.');
       this.dss.queueEdit({ kind: 'update', guid, data: c, base }, this.now());
       this.edited();
     },
     delete: (guid: string): void => {
-      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedAdd(guid);
-      if (!base) throw new HubError('not-found', 'That contact no longer exists.');
+      const base = this.dss.truth(guid)?.contact ?? this.dss.queuedVersion(guid);
+      if (!base || this.dss.queuedVersion(guid) === null) throw new HubError('not-found', 'That contact no longer exists.');
       this.dss.queueEdit({ kind: 'delete', guid, base }, this.now());
       this.edited();
     },

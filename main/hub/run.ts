@@ -163,7 +163,7 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
             writes.push({ spid, guid: r.op.guid, action: r.op.action, luid: String(r.luid), base: stored });
             c.out[r.op.action.toLowerCase() as 'add' | 'update' | 'delete'] += 1;
           }
-          dss.commitAcks(writes);
+          dss.commitAcks(writes, runId);
           acked += writes.length;
           ctx.emit({ type: 'device-pushing', runId, spid, index: spids.indexOf(spid) + 1, of: spids.length, done: answered, total: ops.length });
           if (crashAfterAcks !== undefined && acked >= crashAfterAcks) throw new HubCrash(`after ${acked} acknowledgements`);

@@ -106,7 +106,7 @@ export class ScenarioSession {
     if (!ref) throw new Fail(`no contact with key "${key}" was added`);
     const dev = this.devices.get(deviceId)!;
     const holds = (l: Luid | undefined) => l !== undefined && dev.records().some((r) => r.luid === l);
-    if (ref.device === deviceId && holds(ref.luid)) return ref.luid!;
+    if (ref.device === deviceId && ref.luid !== undefined && holds(dev.currentLuid(ref.luid))) return dev.currentLuid(ref.luid);
     const guid = this.guidOf(ref);
     if (guid) {
       const viaMap = this.hub.dss.mapOf(deviceId, guid)?.luid;
@@ -127,9 +127,11 @@ export class ScenarioSession {
   private guidOf(ref: KeyRef): Guid | undefined {
     if (ref.guid) return ref.guid;
     if (ref.luid === undefined) return undefined;
-    const m = this.hub.dss.mapByLuid(ref.device, ref.luid);
+    const dev = this.devices.get(ref.device);
+    const luid = dev ? dev.currentLuid(ref.luid) : ref.luid;
+    const m = this.hub.dss.mapByLuid(ref.device, luid);
     if (m) return m.guid;
-    return this.devices.get(ref.device)?.records().find((r) => r.luid === ref.luid)?.guid;
+    return dev?.records().find((r) => r.luid === luid)?.guid;
   }
 
   async step(s: ScenarioStep): Promise<void> {
@@ -177,7 +179,7 @@ export class ScenarioSession {
     const guid = this.guidOf(ref) ?? this.findInTruth(ref.data);
     if (!guid) throw new Fail(`the hub holds no contact "${key}"`);
     if ('update' in s) {
-      const current = this.hub.dss.truth(guid)?.contact ?? this.hub.dss.queuedAdd(guid);
+      const current = this.hub.contact(guid)?.contact;
       if (!current) throw new Fail(`the hub holds no contact "${key}"`);
       this.hub.editor.update(guid, { ...current, ...toPartial(s.update) });
     } else this.hub.editor.delete(guid);
@@ -197,8 +199,14 @@ export class ScenarioSession {
       await this.hub.sync(online);
     } catch (e) {
       if (!(e instanceof HubCrash)) throw e;
-      for (const d of this.devices.values()) d.faults = {};
       await this.restart();
+    } finally {
+      // A record keeps its GUID for life: remember it while the key can still be traced
+      // (the device that made it may later delete or forget it).
+      for (const ref of this.keys.values()) if (!ref.guid) ref.guid = this.guidOf(ref);
+      // Faults are for this run only (a cut planned after K applies does not fire when the
+      // device had no K+1-th operation).
+      for (const d of this.devices.values()) d.faults = {};
     }
   }
 

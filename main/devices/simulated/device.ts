@@ -39,8 +39,13 @@ export class SimulatedDevice implements SyncPoint {
   private nextIndex = 1;
   /** The change log of a `log` device: LUID → what it reports. */
   private readonly log = new Map<Luid, 'ADDED' | 'UPDATED' | 'DELETED'>();
+  /** LUIDs reported to the hub since the last run whose push completed: the hub may know
+   *  them, so an ADDED record deleted since is reported DELETED, not forgotten. */
+  private readonly reported = new Set<Luid>();
   private lateAcks: LateAck[] = [];
   private lostState = false;
+  /** Old LUID → new LUID after a reset (simulator bookkeeping for scenario keys). */
+  private readonly renamed = new Map<Luid, Luid>();
   /** Faults for the next run only. */
   faults: SimulatedFaults = {};
   /** Every op the hub pushed, for tests (`idempotent` checks that a run sent nothing). */
@@ -78,7 +83,7 @@ export class SimulatedDevice implements SyncPoint {
 
   userDelete(luid: Luid): void {
     if (!this.held.delete(luid)) throw new Error(`${this.spid} holds no record ${luid}`);
-    if (this.log.get(luid) === 'ADDED') this.log.delete(luid);
+    if (this.log.get(luid) === 'ADDED' && !this.reported.has(luid)) this.log.delete(luid);
     else this.log.set(luid, 'DELETED');
   }
 
@@ -87,16 +92,25 @@ export class SimulatedDevice implements SyncPoint {
     const old = [...this.held.values()];
     this.held.clear();
     this.log.clear();
+    this.reported.clear();
     this.lateAcks = [];
     for (const h of old) {
       const luid = `${this.spid}-${this.nextIndex++}`;
       this.held.set(luid, { ...h, luid });
+      this.renamed.set(h.luid, luid);
     }
     this.lostState = true;
   }
 
   records(): { luid: Luid; data: Contact; guid?: Guid }[] {
     return [...this.held.values()].map((h) => ({ luid: h.luid, data: h.data, ...(h.guid ? { guid: h.guid } : {}) }));
+  }
+
+  /** The LUID a record the device once called `luid` has now (it changes on reset). */
+  currentLuid(luid: Luid): Luid {
+    let l = luid;
+    for (let next = this.renamed.get(l); next !== undefined; next = this.renamed.get(l)) l = next;
+    return l;
   }
 
   /** The LUID of the record the hub knows as `guid` (simulator bookkeeping). */
@@ -125,6 +139,7 @@ export class SimulatedDevice implements SyncPoint {
         else if (h) records.push({ luid, state, data: h.data });
       }
     }
+    for (const r of records) this.reported.add(r.luid);
     return { changeTracking: 'log', lostSyncState: this.lostState, records, lateAcks: [...this.lateAcks], skipped: [] };
   }
 
@@ -162,8 +177,14 @@ export class SimulatedDevice implements SyncPoint {
         }
         throw new LinkLostError(`${this.spid}: link dropped after ${i} operations`);
       }
-      const luid = this.apply(op);
       if (this.opDelayMs > 0) await new Promise((r) => setTimeout(r, this.opDelayMs));
+      const max = this.capacity.maxEntries;
+      if (op.action === 'ADD' && max !== undefined && this.held.size >= max) {
+        // As a full SIM answers +CME ERROR: 20: the action stays pending.
+        onAcks([{ op, ok: false, error: { code: 'full', message: `${this.spid} is full (${max} entries)` } }]);
+        continue;
+      }
+      const luid = this.apply(op);
       onAcks([{ op, ok: true, luid }]);
     }
   }
@@ -173,6 +194,7 @@ export class SimulatedDevice implements SyncPoint {
     // its own push completed.
     if (pushCompleted) {
       this.log.clear();
+      this.reported.clear();
       this.lateAcks = [];
       this.lostState = false;
     }

@@ -45,6 +45,7 @@ CREATE TABLE maps (
   guid TEXT NOT NULL,
   luid TEXT NOT NULL,
   base TEXT,
+  base_run INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (spid, guid)
 ) STRICT;
 CREATE UNIQUE INDEX maps_luid ON maps (spid, luid);
@@ -102,3 +103,13 @@ CREATE TABLE device_log (
   message TEXT NOT NULL
 ) STRICT;
 CREATE INDEX device_log_spid ON device_log (spid, id);
+
+-- Who deleted a record from the truth, and what it was: a device that edits a record the
+-- truth already deleted (R1) is told to delete it again, and its version goes to the
+-- conflict log against this one, so nothing is lost.
+CREATE TABLE tombstones (
+  guid    TEXT PRIMARY KEY,
+  spid    TEXT NOT NULL,
+  run_id  INTEGER NOT NULL,
+  contact TEXT NOT NULL
+) STRICT;

@@ -1,0 +1,253 @@
+// Property test of the method: random stories — 3 or 4 devices, both behaviours, with and
+// without capacity, random edits, partial runs, every fault kind, restarts — checked
+// against the four invariants of sync-method.md after a final fault-free run. A failing
+// story is written out as a scenario file that `concord scenario run` replays.
+import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeContact, type Contact } from '../../main/core/contact';
+import { normalizeName } from '../../main/core/duplicates';
+import type { Scenario, ScenarioContact, ScenarioFault, ScenarioStep } from '../../main/scenario/format';
+import { parseScenario } from '../../main/scenario/format';
+import { ScenarioSession } from '../../main/scenario/runner';
+
+const STORIES = Number(process.env.CONCORD_STORIES ?? 2000);
+const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const OUT = path.resolve('test-output/stories');
+
+type Field = 'tel' | 'email' | 'note';
+type StepPlan =
+  | { kind: 'add'; dev: number }
+  | { kind: 'update'; dev: number; key: number; field: Field; v: number }
+  | { kind: 'delete'; dev: number; key: number }
+  | { kind: 'sync'; online: number[]; faults: FaultPlan[] }
+  | { kind: 'reset'; dev: number }
+  | { kind: 'restart' };
+type FaultPlan =
+  | { kind: 'cutRetrieve'; dev: number }
+  | { kind: 'cutAfter'; dev: number; k: number; ackLost: boolean }
+  | { kind: 'crash'; at: 'afterRetrieve' | 'afterCommit' }
+  | { kind: 'crashAcks'; count: number };
+
+const faultArb: fc.Arbitrary<FaultPlan> = fc.oneof(
+  fc.record({ kind: fc.constant('cutRetrieve' as const), dev: fc.nat(3) }),
+  fc.record({ kind: fc.constant('cutAfter' as const), dev: fc.nat(3), k: fc.nat(3), ackLost: fc.boolean() }),
+  fc.record({ kind: fc.constant('crash' as const), at: fc.constantFrom('afterRetrieve' as const, 'afterCommit' as const) }),
+  fc.record({ kind: fc.constant('crashAcks' as const), count: fc.integer({ min: 1, max: 6 }) }),
+);
+const stepArb: fc.Arbitrary<StepPlan> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), dev: fc.nat(4) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('update' as const), dev: fc.nat(4), key: fc.nat(50), field: fc.constantFrom<Field>('tel', 'email', 'note'), v: fc.nat(9) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), dev: fc.nat(4), key: fc.nat(50) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('sync' as const), online: fc.subarray([0, 1, 2, 3], { minLength: 1 }), faults: fc.array(faultArb, { maxLength: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), dev: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
+);
+const storyArb = fc.record({
+  devices: fc.array(
+    fc.record({ snapshot: fc.boolean(), sim: fc.boolean(), maxEntries: fc.option(fc.integer({ min: 4, max: 8 }), { nil: undefined }) }),
+    { minLength: 3, maxLength: 4 },
+  ),
+  priorities: fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 4, maxLength: 4 }),
+  hubPriority: fc.integer({ min: 0, max: 9 }),
+  steps: fc.array(stepArb, { minLength: 1, maxLength: 24 }),
+});
+
+const NAMES = ['Uchida', 'Брендель', 'Αργερίχ', 'Schiff', '李云迪', 'Pires', 'Zimerman', 'Müller'];
+const nameOf = (i: number) => `${NAMES[i % NAMES.length]} ${i}`;
+const telOf = (i: number, v: number) => `020 ${7000 + i} ${1000 + v}`;
+
+interface Edit {
+  key: string;
+  field: Field | 'delete' | 'add';
+  value: string;
+}
+
+/** Plays a planned story on a real hub; returns the steps actually played (edits of a
+ *  contact a device does not hold are skipped) and the edits made. */
+type Story = typeof storyArb extends fc.Arbitrary<infer T> ? T : never;
+
+async function play(story: Story): Promise<{ scenario: Scenario; session: ScenarioSession; edits: Edit[] }> {
+  const devices = story.devices.map((d, i) => ({
+    id: `d${i}`,
+    priority: story.priorities[i]!,
+    changeTracking: d.snapshot ? ('snapshot' as const) : ('log' as const),
+    ...(d.sim || d.maxEntries !== undefined
+      ? { capacity: { ...(d.sim ? { fields: ['fn' as const, 'tel' as const], maxNameLength: 14 } : {}), ...(d.maxEntries !== undefined ? { maxEntries: d.maxEntries } : {}) } }
+      : {}),
+    initial: [] as ScenarioContact[],
+  }));
+  const scenario: Scenario = {
+    name: 'random story',
+    region: 'GB',
+    devices,
+    hubPriority: story.hubPriority,
+    steps: [],
+    expect: { converged: true, noDuplicates: true, idempotent: true },
+  };
+  const session = new ScenarioSession(scenario, TMP);
+  const edits: Edit[] = [];
+  let nextKey = 0;
+  // A contact deleted in the editor is gone for its user, though the truth keeps it until
+  // the next run.
+  const hubDeleted = new Set<string>();
+  const ids = ['hub', ...devices.map((d) => d.id)];
+  const heldKeys = (id: string): string[] => {
+    const truth = session.truth();
+    const recs = id === 'hub' ? truth : session.devices.get(id)!.records().map((r) => r.data);
+    const names = new Set(recs.map((c) => normalizeName(c.fn)));
+    const out: string[] = [];
+    for (let k = 0; k < nextKey; k++) if (names.has(normalizeName(nameOf(k))) && !(id === 'hub' && hubDeleted.has(`k${k}`))) out.push(`k${k}`);
+    return out;
+  };
+  for (const plan of story.steps) {
+    let step: ScenarioStep | null = null;
+    switch (plan.kind) {
+      case 'add': {
+        const id = ids[plan.dev % ids.length]!;
+        const dev = id === 'hub' ? undefined : session.devices.get(id)!;
+        if (dev?.capacity.maxEntries !== undefined && dev.records().length >= dev.capacity.maxEntries) break;
+        const k = nextKey++;
+        step = { edit: id, add: { key: `k${k}`, fn: nameOf(k), tel: [telOf(k, 0)] } };
+        edits.push({ key: `k${k}`, field: 'add', value: nameOf(k) });
+        break;
+      }
+      case 'update': {
+        const id = ids[plan.dev % ids.length]!;
+        const dev = id === 'hub' ? undefined : session.devices.get(id)!;
+        if (dev && plan.field !== 'tel' && dev.capacity.fields && !dev.capacity.fields.includes(plan.field)) break;
+        const held = heldKeys(id);
+        if (held.length === 0) break;
+        const key = held[plan.key % held.length]!;
+        const k = Number(key.slice(1));
+        const value = plan.field === 'tel' ? telOf(k, plan.v + 1) : plan.field === 'email' ? `p${k}.${plan.v}@example.org` : `note ${plan.v}`;
+        step = { edit: id, update: { key, [plan.field]: plan.field === 'note' ? value : [value] } };
+        edits.push({ key, field: plan.field, value });
+        break;
+      }
+      case 'delete': {
+        const id = ids[plan.dev % ids.length]!;
+        const held = heldKeys(id);
+        if (held.length === 0) break;
+        const key = held[plan.key % held.length]!;
+        step = { edit: id, delete: key };
+        if (id === 'hub') hubDeleted.add(key);
+        edits.push({ key, field: 'delete', value: '' });
+        break;
+      }
+      case 'sync': {
+        const online = plan.online.filter((i) => i < devices.length).map((i) => devices[i]!.id);
+        if (online.length === 0) break;
+        const faults: ScenarioFault[] = [];
+        for (const f of plan.faults) {
+          if (f.kind === 'crash') faults.push({ hubCrash: f.at });
+          else if (f.kind === 'crashAcks') faults.push({ hubCrash: 'afterAcks', count: f.count });
+          else {
+            const dev = devices[f.dev % devices.length]!.id;
+            if (!online.includes(dev) || faults.some((x) => 'device' in x && x.device === dev)) continue;
+            faults.push(f.kind === 'cutRetrieve' ? { device: dev, cutDuring: 'retrieve' } : { device: dev, cutAfterApplies: f.k, ackLost: f.ackLost });
+          }
+        }
+        step = { sync: online, faults: faults.filter((f, i) => !('hubCrash' in f) || faults.findIndex((x) => 'hubCrash' in x) === i) };
+        break;
+      }
+      case 'reset':
+        step = { reset: devices[plan.dev % devices.length]!.id };
+        break;
+      case 'restart':
+        step = { restart: true };
+        break;
+    }
+    if (step) {
+      scenario.steps.push(step);
+      await session.step(step);
+    }
+  }
+  return { scenario, session, edits };
+}
+
+/** Invariant 2, nothing lost: the last value each edit gave a field is in the truth, or lost
+ *  a conflict and is in the conflict log; a contact missing from the truth was deleted (and
+ *  if it was edited after, the delete won a logged conflict). */
+function checkNothingLost(session: ScenarioSession, edits: Edit[]): void {
+  const truth = session.truth();
+  const conflicts = session.hub.conflicts(100000);
+  // Several records may share a name (a device that lost its sync state after changing a
+  // number reports a contact the detector cannot match): an edit may be in any of them.
+  const byName = new Map<string, Contact[]>();
+  for (const c of truth) byName.set(normalizeName(c.fn), [...(byName.get(normalizeName(c.fn)) ?? []), c]);
+  const keys = new Set(edits.map((e) => e.key));
+  for (const key of keys) {
+    const mine = edits.filter((e) => e.key === key);
+    const name = normalizeName(mine[0]!.value);
+    const recs = byName.get(name);
+    const last = mine.at(-1)!;
+    const logged = (value: string) =>
+      conflicts.some((c) => c.elements.some((e) => e.losers.some((l) => l.value === value) || e.winner.value === value) || c.versions.some((v) => v.contact && JSON.stringify(v.contact).includes(value)));
+    if (!recs) {
+      if (!mine.some((e) => e.field === 'delete')) throw new Error(`lost: ${key} (${mine[0]!.value}) was never deleted but is not in the truth`);
+      if (last.field !== 'delete' && !conflicts.some((c) => c.kind === 'delete-update')) {
+        throw new Error(`lost: ${key} was edited after its deletion, and no delete/update conflict was logged`);
+      }
+      continue;
+    }
+    for (const field of ['tel', 'email', 'note'] as const) {
+      const lastEdit = mine.filter((e) => e.field === field).at(-1);
+      if (!lastEdit) continue;
+      // An edit deleted afterwards is superseded by that delete (which either removed the
+      // record, lost a logged delete/update conflict, or was forgotten with a device's lost
+      // sync state).
+      if (mine.slice(mine.indexOf(lastEdit)).some((e) => e.field === 'delete')) continue;
+      const norm = normalizeContact({ ...recs[0]!, tel: [{ type: '', value: lastEdit.value }] }, 'GB').tel[0]!.value;
+      const inTruth = recs.some((rec) => (field === 'note' ? rec.note === lastEdit.value : rec[field].some((t) => t.value === (field === 'tel' ? norm : lastEdit.value))));
+      if (!inTruth && !logged(field === 'tel' ? norm : lastEdit.value)) {
+        throw new Error(`lost: the last ${field} edit of ${key} (${lastEdit.value}) is neither in the truth nor in the conflict log`);
+      }
+    }
+  }
+}
+
+function writeStory(scenario: Scenario, seed: number, reason: string): string {
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `story-${seed}-${Date.now()}.json`);
+  const devices = scenario.devices.map((d) => ({ id: d.id, priority: d.priority, changeTracking: d.changeTracking, ...(d.capacity ? { capacity: d.capacity } : {}) }));
+  const json = {
+    name: `random story (${reason.slice(0, 120)})`,
+    region: scenario.region,
+    devices: [{ id: 'hub', priority: scenario.hubPriority }, ...devices],
+    steps: scenario.steps,
+    expect: { converged: true, noDuplicates: true, idempotent: true },
+  };
+  fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  parseScenario(fs.readFileSync(file, 'utf8'), file); // what we write, the runner reads
+  return file;
+}
+
+describe('random stories keep the four invariants', () => {
+  it(`${STORIES} stories converge, lose nothing, make no duplicates and settle`, async () => {
+    const seed = Number(process.env.CONCORD_SEED ?? Date.now() % 1_000_000);
+    let played = 0;
+    await fc.assert(
+      fc.asyncProperty(storyArb, async (story) => {
+        const { scenario, session, edits } = await play(story);
+        try {
+          await session.run(session.allDevices()); // the final fault-free run
+          session.checkConverged(); // 1. converged
+          checkNothingLost(session, edits); // 2. nothing lost
+          session.checkNoDuplicates(); // 3. no duplicates
+          await session.checkIdempotent(); // 4. idempotent
+          played += 1;
+        } catch (e) {
+          const file = writeStory(scenario, seed, (e as Error).message);
+          throw new Error(`${(e as Error).message}\nreplay: node bin/concord.mjs scenario run ${file}`);
+        } finally {
+          await session.dispose();
+        }
+      }),
+      { numRuns: STORIES, seed, endOnFailure: true },
+    );
+    expect(played).toBe(STORIES);
+  }, 600_000);
+});

@@ -2,7 +2,7 @@
 // Opens the hub on its SQLite file, serves the UI and the WebSocket API, prints the URL with
 // the per-run access token, and shuts down cleanly on SIGINT/SIGTERM: a run in progress
 // stops at its next acknowledgement (Hub.close), so nothing is lost.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Api } from '../api/handlers';
@@ -53,10 +53,23 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
 
 const USAGE = 'usage: concord serve [--data DIR] [--port N] [--demo] [--host 127.0.0.1]';
 
-/** Builds the renderer with Vite's JS API when renderer/dist is missing (a fresh clone). */
+/** The newest modification time among the renderer's sources (dist excluded). */
+function newestSource(dir = RENDERER_DIR): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'dist' || e.name === 'node_modules') continue;
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the renderer with Vite's JS API when renderer/dist is missing (a fresh clone) or
+ *  older than its sources (so a test never drives a stale UI). */
 export async function ensureRendererBuilt(log: (s: string) => void = console.log): Promise<void> {
-  if (existsSync(path.join(RENDERER_DIST, 'index.html'))) return;
-  log('Building the UI (first start)…');
+  const index = path.join(RENDERER_DIST, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return;
+  log('Building the UI…');
   const { build } = await import('vite');
   await build({ configFile: path.join(RENDERER_DIR, 'vite.config.ts'), logLevel: 'warn' });
 }

@@ -122,7 +122,11 @@ export function normalizePhone(raw: string, region: string): string {
     const parsed = parsePhoneNumberFromString(text, region.toUpperCase() as CountryCode);
     if (parsed && parsed.isPossible()) {
       const e164 = parsed.format('E.164');
-      return parsed.ext ? `${e164};ext=${parsed.ext}` : e164;
+      // A possible but invalid number can read differently once in E.164 (a country code
+      // swallowing digits); only a form that stays itself is stored, so normalization is
+      // idempotent and the number is never rewritten on every pass.
+      const stable = parsed.isValid() || parsePhoneNumberFromString(e164)?.format('E.164') === e164;
+      if (stable) return parsed.ext ? `${e164};ext=${parsed.ext}` : e164;
     }
   } catch {
     // libphonenumber throws on some garbage; the folded text is kept below.
@@ -145,15 +149,40 @@ export function trimTrailingEmpty(parts: readonly string[]): string[] {
   return out;
 }
 
+/** Structured text (ORG, ADR: components joined by ';', vCard-escaped) without the empty
+ *  components at its end, and empty when every component is empty. */
+export function trimStructured(s: string): string {
+  let out = s;
+  while (out.endsWith(';') && !out.endsWith('\\;')) out = out.slice(0, -1).trimEnd();
+  return /^[;\s]*$/.test(out) ? '' : out;
+}
+
+/** The formatted name a device derives when a contact has none: from the structured name,
+ *  else the organization (the vCard writer does the same, so it never reads back as an
+ *  edit). */
+export function derivedName(c: Pick<Contact, 'fn' | 'n' | 'org'>): string {
+  if (c.fn) return c.fn;
+  const [family = '', given = '', additional = '', prefix = '', suffix = ''] = c.n;
+  const fromN = [prefix, given, additional, family, suffix].map((x) => x.trim()).filter((x) => x !== '').join(' ');
+  if (fromN) return fromN;
+  return c.org
+    .split(/(?<!\\);/)
+    .map((x) => x.replace(/\\(.)/g, '$1').trim())
+    .filter((x) => x !== '')
+    .join(', ');
+}
+
 /** The normalized form the hub stores and compares. Idempotent. */
 export function normalizeContact(c: Contact, region: string): Contact {
+  const n = trimTrailingEmpty(c.n);
+  const org = trimStructured(foldLine(c.org));
   return {
-    fn: foldLine(c.fn),
-    n: trimTrailingEmpty(c.n),
+    fn: foldLine(derivedName({ fn: foldLine(c.fn), n, org })),
+    n,
     tel: normalizeList(c.tel, (v) => normalizePhone(v, region)),
     email: normalizeList(c.email, foldLine),
-    adr: normalizeList(c.adr, foldText),
-    org: foldLine(c.org),
+    adr: normalizeList(c.adr, (v) => trimStructured(foldText(v))),
+    org,
     title: foldLine(c.title),
     bday: foldLine(c.bday),
     note: foldText(c.note),

@@ -295,7 +295,11 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         if (base && !equalContacts(data, base)) plan.conflicts.push(editOfDeleted(ov, match, spid, data));
         break;
       }
-      case 'R7': // the pending UPDATE stays and brings the truth's version
+      case 'R7':
+        // The pending UPDATE stays and brings the truth's version. What the device holds
+        // that differs may be its user's own edit from before it lost its state: it
+        // competes like R8's, so a loser is in the conflict log, never silently dropped.
+        addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
         break;
       case 'R6':
         ov.setPending(spid, match, null);

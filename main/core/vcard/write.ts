@@ -5,9 +5,9 @@
 // types are bare parameters, and a long text line is QP-encoded with soft breaks rather
 // than folded, because 2.1 unfolding keeps the folding white space and phones differ on it.
 // 3.0 and 4.0 are UTF-8, folded at 75 octets, never inside a UTF-8 sequence.
-import { canonicalType, type Contact, type ExtraProperty } from '../contact';
+import { canonicalType, derivedName, type Contact, type ExtraProperty } from '../contact';
 import { qpTokens, utf8Bytes, utf8Length } from './encoding';
-import { componentFor, escapeText, splitUnescaped, unescapeText } from './escape';
+import { componentFor, escapeText, splitUnescaped } from './escape';
 import { encodingOf, paramValues, parseParams } from './lines';
 import { VCardError, VERSIONS, type VCardVersion, type WriteOptions } from './types';
 
@@ -61,12 +61,7 @@ function typeParams(type: string, version: VCardVersion, extra: string[] = []): 
 
 /** The N components as a person reads them, for a formatted name. */
 export function formattedName(c: Contact): string {
-  if (c.fn.trim() !== '') return c.fn;
-  const [family = '', given = '', additional = '', prefix = '', suffix = ''] = c.n;
-  const fromN = [prefix, given, additional, family, suffix].map((s) => s.trim()).filter((s) => s !== '').join(' ');
-  if (fromN) return fromN;
-  const org = splitUnescaped(c.org, ';').map(unescapeText).filter((s) => s.trim() !== '').join(', ');
-  return org || c.tel[0]?.value || c.email[0]?.value || '';
+  return derivedName(c) || c.tel[0]?.value || c.email[0]?.value || '';
 }
 
 /** A tel: URI is written only for what is a valid one (RFC 3966 global or local number);

@@ -36,7 +36,7 @@ export function loadAverage(): string {
 
 /** A fresh, empty hub data folder under the system's temp folder. */
 export function tempDataDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `concord-bench-${label}-`));
+  return fs.mkdtempSync(path.join(os.tmpdir(), `concord-bench-core-${label}-`));
 }
 
 export function removeDir(dir: string): void {

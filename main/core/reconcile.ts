@@ -444,7 +444,11 @@ function planAction(
   const pend = ov.pending(p.spid, guid);
   let next: MaybeAction = null;
   if (rec) {
-    if (m) next = m.base && equalContacts(project(rec.contact, p.capacity), m.base) ? null : 'UPDATE';
+    if (m) {
+      const proj = project(rec.contact, p.capacity);
+      const holds = (m.base && equalContacts(proj, m.base)) || (m.sent && equalContacts(proj, m.sent));
+      next = holds ? null : 'UPDATE';
+    }
     else if (pend?.action === 'ADD') next = 'ADD';
     else if (roomOf(p) > 0) {
       next = 'ADD';

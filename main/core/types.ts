@@ -55,6 +55,10 @@ export interface MapEntry {
   /** The run in which the base was set: every element written by others in a later run is
    *  a change this device has not seen. */
   run: number;
+  /** What the hub last sent there, when the device stored something else (a GSM-only
+   *  phone's '?' for a character it cannot show): the truth's projection still equal to
+   *  this needs no UPDATE, so the same change is not sent on every run. */
+  sent?: Contact | null;
 }
 
 /** A sync point as a run sees it. */

@@ -23,6 +23,7 @@ interface MapRow {
   luid: string;
   base: string | null;
   base_run: number;
+  sent: string | null;
 }
 interface ActionRow {
   spid: string;
@@ -74,7 +75,7 @@ const toTruth = (r: TruthRow): TruthRecord => ({
   contact: JSON.parse(r.contact) as Contact,
   prov: JSON.parse(r.prov) as TruthRecord['prov'],
 });
-const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact), run: r.base_run });
+const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact), run: r.base_run, sent: r.sent === null ? null : (JSON.parse(r.sent) as Contact) });
 const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq });
 const toDevice = (r: PointRow): DeviceRecord => ({
   spid: r.spid,
@@ -112,6 +113,8 @@ export interface AckWrite {
   luid: Luid;
   /** What the device holds now (ADD/UPDATE). */
   base: Contact | null;
+  /** What the hub sent, when the device stored something else. */
+  sent: Contact | null;
 }
 
 export class Dss implements DssView {
@@ -136,11 +139,11 @@ export class Dss implements DssView {
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
-      map: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ? AND guid = ?'),
-      mapByLuid: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ? AND luid = ?'),
-      mapsOf: p('SELECT spid, guid, luid, base, base_run FROM maps WHERE spid = ?'),
-      mapPut: p(`INSERT INTO maps (spid, guid, luid, base, base_run) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (spid, guid) DO UPDATE SET luid = excluded.luid, base = excluded.base, base_run = excluded.base_run`),
+      map: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid = ?'),
+      mapByLuid: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND luid = ?'),
+      mapsOf: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ?'),
+      mapPut: p(`INSERT INTO maps (spid, guid, luid, base, base_run, sent) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (spid, guid) DO UPDATE SET luid = excluded.luid, base = excluded.base, base_run = excluded.base_run, sent = excluded.sent`),
       mapDelete: p('DELETE FROM maps WHERE spid = ? AND guid = ?'),
       mapDeleteLuid: p('DELETE FROM maps WHERE spid = ? AND luid = ? AND guid <> ?'),
       mapsForget: p('DELETE FROM maps WHERE spid = ?'),
@@ -260,7 +263,7 @@ export class Dss implements DssView {
       for (const m of ov.maps.values()) {
         if (!m) continue;
         this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
-        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base), m.run);
+        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base), m.run, m.sent ? JSON.stringify(m.sent) : null);
       }
       for (const [k, a] of ov.actions) {
         const [spid, guid] = k.split('\u0000') as [Spid, Guid];
@@ -288,7 +291,7 @@ export class Dss implements DssView {
         if (a.action === 'DELETE') this.st.mapDelete.run(a.spid, a.guid);
         else {
           this.st.mapDeleteLuid.run(a.spid, a.luid, a.guid);
-          this.st.mapPut.run(a.spid, a.guid, a.luid, a.base === null ? null : JSON.stringify(a.base), runId);
+          this.st.mapPut.run(a.spid, a.guid, a.luid, a.base === null ? null : JSON.stringify(a.base), runId, a.sent ? JSON.stringify(a.sent) : null);
         }
       }
     })();

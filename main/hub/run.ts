@@ -1,7 +1,7 @@
 // One sync run over the online sync points: load → retrieve → recover → reconcile → merge
 // → commit → push → finish (sync-method.md, "One sync run"). Steps 3–5 are `planRun` in
 // main/core; this file does the I/O around them.
-import { normalizeContact, type Contact } from '../core/contact';
+import { equalContacts, normalizeContact, type Contact } from '../core/contact';
 import { InvalidMergeError } from '../core/merge';
 import { project } from '../core/projection';
 import { planRun, type PointReport } from '../core/reconcile';
@@ -160,7 +160,8 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
               continue;
             }
             const stored = r.stored ? project(normalizeContact(r.stored, ctx.region), dev.capacity) : (r.op.data ?? null);
-            writes.push({ spid, guid: r.op.guid, action: r.op.action, luid: String(r.luid), base: stored });
+            const sent = r.stored && r.op.data && !equalContacts(stored ?? r.op.data, r.op.data) ? r.op.data : null;
+            writes.push({ spid, guid: r.op.guid, action: r.op.action, luid: String(r.luid), base: stored, sent });
             c.out[r.op.action.toLowerCase() as 'add' | 'update' | 'delete'] += 1;
           }
           dss.commitAcks(writes, runId);

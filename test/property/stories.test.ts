@@ -241,7 +241,7 @@ describe('random stories keep the four invariants', () => {
           played += 1;
         } catch (e) {
           const file = writeStory(scenario, seed, (e as Error).message);
-          throw new Error(`${(e as Error).message}\nreplay: node bin/concord.mjs scenario run ${file}`);
+          throw new Error(`${(e as Error).message}\nreplay: node bin/concord.mjs scenario run ${file}`, { cause: e });
         } finally {
           await session.dispose();
         }

@@ -46,6 +46,7 @@ CREATE TABLE maps (
   luid TEXT NOT NULL,
   base TEXT,
   base_run INTEGER NOT NULL DEFAULT 0,
+  sent TEXT,
   PRIMARY KEY (spid, guid)
 ) STRICT;
 CREATE UNIQUE INDEX maps_luid ON maps (spid, luid);

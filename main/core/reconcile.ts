@@ -366,7 +366,8 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   // A device that lost its sync state gets everything it lacks; a capacity-limited device
   // with room gets records in creation order.
   for (const p of devices) {
-    const lost = lostMatched.has(p.spid);
+    // (A newly paired device counts as having lost its state until its first push completes.)
+    const lost = lostMatched.has(p.spid) || (p.lostState === true && input.reports.has(p.spid));
     if (!lost && (p.capacity.maxEntries === undefined || roomOf(p) <= 0)) continue;
     for (const guid of ov.truthGuids()) {
       if (roomOf(p) <= 0) break;

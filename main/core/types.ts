@@ -69,6 +69,9 @@ export interface PointInfo {
   changeTracking: ChangeTracking;
   capacity: Capacity;
   isEditor: boolean;
+  /** The device has not completed a push since it was paired or said it lost its sync
+   *  state: it is sent everything it lacks. */
+  lostState?: boolean;
 }
 
 /** What a device reports about one record: `(LUID, state, data)`. */

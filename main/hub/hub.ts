@@ -157,7 +157,8 @@ export class Hub {
       createdAt: existing?.createdAt ?? this.now(),
       lastSyncAt: existing?.lastSyncAt ?? null,
       lastOutcome: existing?.lastOutcome ?? null,
-      lostState: existing?.lostState ?? false,
+      // A new device is sent everything it lacks at its first sync.
+      lostState: existing?.lostState ?? true,
     };
     this.dss.putDevice(d);
     this.changed('devices');

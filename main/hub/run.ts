@@ -34,7 +34,7 @@ export interface RunContext {
 }
 
 export function pointInfo(d: DeviceRecord): PointInfo {
-  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor' };
+  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor', lostState: d.lostState };
 }
 
 function emptyCounts(): RunCounts {

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { contactOf, type Contact } from '../../../main/core/contact';
+import { SimulatedDevice } from '../../../main/devices/simulated/device';
+import { Hub } from '../../../main/hub/hub';
+import type { PushOp, PushResult, Retrieved, SyncPoint } from '../../../main/hub/sync-point';
+import type { SyncProgress } from '../../../main/hub/types';
+
+const dirs: string[] = [];
+const hubs: Hub[] = [];
+function openHub(): Hub {
+  const dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'concord-hubtest-'));
+  dirs.push(dir);
+  const hub = Hub.open({ dataDir: dir, region: 'GB' });
+  hubs.push(hub);
+  return hub;
+}
+afterEach(async () => {
+  for (const h of hubs.splice(0)) await h.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const person = (fn: string, tel: string): Partial<Contact> => ({ fn, tel: [{ type: 'cell', value: tel }] });
+
+function pair(hub: Hub, dev: SimulatedDevice): void {
+  hub.pairDevice({ spid: dev.spid, name: dev.spid, kind: 'simulated', link: 'simulated', changeTracking: dev.changeTracking, capacity: dev.capacity });
+  hub.attach(dev);
+}
+
+describe('the hub', () => {
+  it('sends a device paired later everything the truth holds, without duplicating what it has', async () => {
+    const hub = openHub();
+    const laptop = new SimulatedDevice({ spid: 'laptop', initial: [person('Mitsuko Uchida', '020 7946 0000'), person('Alfred Brendel', '020 7946 0101')] });
+    pair(hub, laptop);
+    await hub.sync();
+    const phone = new SimulatedDevice({ spid: 'phone', changeTracking: 'snapshot', initial: [person('Alfred Brendel', '+44 20 7946 0101')] });
+    pair(hub, phone);
+    const summary = await hub.sync(['phone']);
+    expect(summary.outcome).toBe('ok');
+    expect(phone.records().map((r) => r.data.fn).sort()).toEqual(['Alfred Brendel', 'Mitsuko Uchida']);
+    expect(hub.contacts()).toHaveLength(2);
+    expect(hub.device('phone')?.lostState).toBe(false);
+  });
+
+  it('runs one sync at a time: calls during a run join the next one', async () => {
+    const hub = openHub();
+    const slow = new SimulatedDevice({ spid: 'slow', opDelayMs: 5, initial: [] });
+    pair(hub, slow);
+    hub.editor.add(person('A One', '020 7946 0001'));
+    hub.editor.add(person('B Two', '020 7946 0002'));
+    const first = hub.sync();
+    expect(hub.running()).toBe(true);
+    const second = hub.sync();
+    const third = hub.sync();
+    const [a, b, c] = await Promise.all([first, second, third]);
+    expect(b.id).toBe(c.id);
+    expect(b.id).toBeGreaterThan(a.id);
+    expect(slow.records()).toHaveLength(2);
+  });
+
+  it('reports progress: started, retrieving, committed, pushing n of m, finished', async () => {
+    const hub = openHub();
+    const dev = new SimulatedDevice({ spid: 'd' });
+    pair(hub, dev);
+    hub.editor.add(person('A One', '020 7946 0001'));
+    const events: SyncProgress[] = [];
+    hub.on('progress', (p) => events.push(p));
+    await hub.sync();
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('run-started');
+    expect(types).toContain('device-retrieving');
+    expect(types).toContain('committed');
+    const last = events.filter((e) => e.type === 'device-pushing').at(-1);
+    expect(last).toMatchObject({ done: 1, total: 1 });
+    expect(types.at(-1)).toBe('run-finished');
+  });
+
+  it('skips a record it cannot understand, logs it against the device, and goes on', async () => {
+    const hub = openHub();
+    const bad: SyncPoint = {
+      spid: 'bad',
+      changeTracking: 'log',
+      capacity: {},
+      retrieve: async (): Promise<Retrieved> => ({
+        changeTracking: 'log',
+        lostSyncState: false,
+        records: [
+          { luid: '1', state: 'ADDED', data: { fn: 42 } as unknown as Contact },
+          { luid: '2', state: 'ADDED', data: contactOf(person('Good Record', '020 7946 0003')) },
+        ],
+        lateAcks: [],
+        skipped: [{ luid: '3', reason: 'broken vCard' }],
+      }),
+      push: async (ops: readonly PushOp[], onAcks: (r: PushResult[]) => void) => onAcks(ops.map((op, i) => ({ op, ok: true, luid: `x${i}` }))),
+      finish: async () => undefined,
+    };
+    hub.pairDevice({ spid: 'bad', name: 'Bad phone', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+    hub.attach(bad);
+    const s = await hub.sync();
+    expect(s.counts.bad?.skipped).toBe(2);
+    expect(hub.contacts().map((c) => c.contact.fn)).toEqual(['Good Record']);
+    expect(hub.dss.deviceLog('bad').map((l) => l.message).join('\n')).toMatch(/could not read/);
+  });
+
+  it('keeps an action a device refuses pending, and says so in plain words', async () => {
+    const hub = openHub();
+    const sim = new SimulatedDevice({ spid: 'sim', changeTracking: 'snapshot', capacity: { maxEntries: 1 }, initial: [person('Already There', '020 7946 0009')] });
+    pair(hub, sim);
+    const laptop = new SimulatedDevice({ spid: 'laptop', initial: [person('New One', '020 7946 0010')] });
+    pair(hub, laptop);
+    await hub.sync();
+    // The hub plans no ADD beyond the SIM's capacity; the SIM holds its one entry.
+    expect(sim.records()).toHaveLength(1);
+    expect(hub.pendingOf('sim')).toEqual([]);
+    expect(hub.contacts()).toHaveLength(2);
+  });
+
+  it('"Use this version" turns the losing side of a conflict into an edit that syncs everywhere', async () => {
+    const hub = openHub();
+    const phone = new SimulatedDevice({ spid: 'phone' });
+    const laptop = new SimulatedDevice({ spid: 'laptop', initial: [person('Mitsuko Uchida', '020 7946 0000')] });
+    pair(hub, phone);
+    pair(hub, laptop);
+    await hub.sync();
+    phone.userUpdate(phone.records()[0]!.luid, { tel: [{ type: 'cell', value: '020 7946 0111' }] });
+    laptop.userUpdate(laptop.records()[0]!.luid, { tel: [{ type: 'cell', value: '020 7946 0222' }] });
+    await hub.sync();
+    const [conflict] = hub.conflicts();
+    expect(conflict?.elements[0]?.winner.value).toBe('+442079460111');
+    hub.useConflictVersion(conflict!.id, 'laptop');
+    await hub.sync();
+    expect(hub.contacts()[0]?.contact.tel[0]?.value).toBe('+442079460222');
+    expect(phone.records()[0]?.data.tel[0]?.value).toBe('+442079460222');
+    expect(hub.conflicts().find((c) => c.id === conflict!.id)?.resolvedAt).not.toBeNull();
+  });
+
+  it('refuses a priority order that does not list each device once', () => {
+    const hub = openHub();
+    pair(hub, new SimulatedDevice({ spid: 'a' }));
+    expect(() => hub.setPriorities(['a', 'a'])).toThrow(/each paired device once/);
+    hub.setPriorities(['a', 'hub']);
+    expect(hub.devices().map((d) => [d.spid, d.priority])).toEqual([
+      ['a', 0],
+      ['hub', 1],
+    ]);
+  });
+});

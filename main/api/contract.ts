@@ -7,7 +7,7 @@
 // `import type`, the preload bundles the lists.
 import type { Contact } from '../core/contact';
 import type { Guid, Spid } from '../core/types';
-import type { ConflictEntry, ContactRow, DeviceStatus, PendingItem, RunSummary, SyncProgress } from '../hub/types';
+import type { ConflictEntry, ContactRow, DeviceLink, DeviceStatus, PendingItem, RunSummary, SyncProgress } from '../hub/types';
 
 export type { Contact, TypedValue } from '../core/contact';
 export type { Guid, Spid, ActionKind } from '../core/types';
@@ -103,6 +103,23 @@ export interface AppInfo {
   region: string;
   demo: boolean;
   running: boolean;
+  /** The SyncML URL clients on the home network sync with; null while LAN sync is off. */
+  lanUrl: string | null;
+}
+
+/** A phone that was plugged in (or came in Bluetooth range) and is not paired yet: the
+ *  Devices screen offers to pair it or to ignore it. */
+export interface DiscoveredPhone {
+  /** `imei:<IMEI>`: the same phone on any port. */
+  spid: Spid;
+  name: string;
+  link: DeviceLink;
+  port: string;
+  imei: string;
+  /** Phonebook storages offered (SM: the SIM card, ME: the phone's memory). */
+  storages: string[];
+  /** How many entries they hold together. */
+  capacity: number;
 }
 
 /** Every request: its arguments and the value of a successful result. */
@@ -125,6 +142,17 @@ export interface Requests {
   'devices:forget': { args: { spid: Spid }; result: null };
   /** The full order, the editor ('hub') included, highest priority first. */
   'devices:setPriority': { args: { order: Spid[] }; result: null };
+  /** Sync the device by itself whenever it appears (a phone plugged in). */
+  'devices:setAutoSync': { args: { spid: Spid; on: boolean }; result: null };
+  /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
+   *  The same user again re-pairs that device with a new password. */
+  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: { spid: Spid } };
+  /** Phones connected now that are not paired. */
+  'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
+  /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
+  'devices:pairPhone': { args: { spid: Spid; autoSync: boolean; name?: string }; result: { spid: Spid } };
+  /** Stops offering a discovered phone (until it is plugged in again). */
+  'devices:ignorePhone': { args: { spid: Spid }; result: null };
   'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
@@ -137,6 +165,8 @@ export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | '
 export interface Events {
   'sync:progress': SyncProgress;
   'hub:changed': HubChangeKind;
+  /** The phones offered for pairing changed; the full list. */
+  'devices:discovered': DiscoveredPhone[];
 }
 
 export type RequestName = keyof Requests;
@@ -162,13 +192,19 @@ const requestNames = {
   'devices:rename': true,
   'devices:forget': true,
   'devices:setPriority': true,
+  'devices:setAutoSync': true,
+  'devices:pairSyncml': true,
+  'devices:discovered': true,
+  'devices:pairPhone': true,
+  'devices:ignorePhone': true,
   'conflicts:list': true,
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
-export const EVENT_NAMES: readonly EventName[] = ['sync:progress', 'hub:changed'] satisfies EventName[];
+const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;
+export const EVENT_NAMES = Object.keys(eventNames) as EventName[];
 
 /** What the preload exposes as `window.concord`: one function per request, and one way to
  *  listen to the declared events. */

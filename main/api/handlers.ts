@@ -5,12 +5,14 @@ import { contactOf, equalContacts, normalizeContact, displayName, type Contact, 
 import { DuplicateIndex } from '../core/duplicates';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
+import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { HubError, type Hub } from '../hub/hub';
 import type { SyncProgress } from '../hub/types';
 import {
   LIMITS,
   REQUEST_NAMES,
   type ArgsOf,
+  type DiscoveredPhone,
   type ErrorCode,
   type EventName,
   type Events,
@@ -21,7 +23,7 @@ import {
   type ResultOf,
 } from './contract';
 import { ContactIndex } from './search';
-import { BadRequest, arrayOf, int, obj, oneOf, optional, str, type Check } from './validate';
+import { BadRequest, arrayOf, bool, int, obj, oneOf, optional, str, type Check } from './validate';
 import { parseCards, writeCards } from './vcard';
 
 const spid = str(200, { min: 1 });
@@ -50,20 +52,50 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:rename': obj({ spid, name: str(100, { min: 1 }) }),
   'devices:forget': obj({ spid }),
   'devices:setPriority': obj({ order: arrayOf(spid, 1000) }),
+  'devices:setAutoSync': obj({ spid, on: bool }),
+  'devices:pairSyncml': obj({ name: str(100, { min: 1 }), user: str(100, { min: 1 }), password: str(200, { min: 1 }) }),
+  'devices:discovered': obj({}),
+  'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
+  'devices:ignorePhone': obj({ spid }),
   'conflicts:list': obj({ limit: optional(int(1, 5000)) }),
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
 };
 
+/** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
+ *  provides it; without it the API answers that those are not available here). */
+export interface DeviceServices {
+  lanUrl(): string | null;
+  discovered(): DiscoveredPhone[];
+  /** Pairs the phone, attaches it and, with autoSync, syncs it now. */
+  pairPhone(spid: Spid, autoSync: boolean, name?: string): Promise<void>;
+  ignorePhone(spid: Spid): void;
+  onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
+}
+
+/** Checks a request's arguments against the contract; throws BadRequest. */
+export function validateArgs<K extends RequestName>(name: K, args: unknown): ArgsOf<K> {
+  return (validators[name] as Check<ArgsOf<K>>)(args, '');
+}
+
 export interface ApiOptions {
   hub: Hub;
   dataDir: string;
   demo?: boolean;
   version?: string;
+  devices?: DeviceServices;
 }
 
-type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+export type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+/** The surface both transports drive: the in-process Api, or one that forwards to a hub in a
+ *  worker thread (main/app/worker-api.ts). */
+export interface ApiLike {
+  /** Validates and runs one request. Never throws: every failure is a Result. */
+  call(channel: unknown, args: unknown): Promise<Result<unknown>>;
+  on(listener: AnyListener): () => void;
+}
 type Handlers = { [K in RequestName]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
 
 export class ApiError extends Error {
@@ -79,7 +111,7 @@ export function errorResult(code: ErrorCode, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 
-export class Api {
+export class Api implements ApiLike {
   readonly index: ContactIndex;
   private readonly hub: Hub;
   private readonly listeners = new Set<AnyListener>();
@@ -100,6 +132,7 @@ export class Api {
         if (this.shouldForward(p)) this.emit('sync:progress', p);
       }),
     );
+    if (opts.devices) this.unsubscribe.push(opts.devices.onDiscovered((list) => this.emit('devices:discovered', list)));
     this.handlers = this.makeHandlers();
   }
 
@@ -149,6 +182,7 @@ export class Api {
       if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
       if (e instanceof ApiError) return errorResult(e.code, e.message);
       if (e instanceof HubError) return errorResult(e.code, e.message);
+      if (e instanceof PairError) return errorResult('invalid', e.message);
       console.error(`concord: ${name} failed`, e);
       return errorResult('internal', `The hub could not do that (${(e as Error)?.message ?? String(e)}).`);
     }
@@ -169,6 +203,7 @@ export class Api {
         region: hub.region(),
         demo: this.opts.demo ?? false,
         running: hub.running(),
+        lanUrl: this.opts.devices?.lanUrl() ?? null,
       }),
       'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
       'contacts:get': ({ guid }) => {
@@ -231,6 +266,26 @@ export class Api {
       },
       'devices:setPriority': ({ order }) => {
         hub.setPriorities(order);
+        return null;
+      },
+      'devices:setAutoSync': ({ spid, on }) => {
+        if (spid === EDITOR_SPID) throw new ApiError('invalid', 'The hub\'s own editor is always up to date.');
+        hub.setAutoSync(spid, on);
+        return null;
+      },
+      'devices:pairSyncml': ({ name, user, password }) => {
+        const d = pairSyncmlDevice(hub, name.trim() || name, user, password);
+        return { spid: d.spid };
+      },
+      'devices:discovered': () => this.opts.devices?.discovered() ?? [],
+      'devices:pairPhone': async ({ spid, autoSync, name }) => {
+        const devices = this.opts.devices;
+        if (!devices?.discovered().some((p) => p.spid === spid)) throw new ApiError('not-found', 'That phone is no longer connected. Plug it in again, then pair it.');
+        await devices.pairPhone(spid, autoSync, name?.trim() || undefined);
+        return { spid };
+      },
+      'devices:ignorePhone': ({ spid }) => {
+        this.opts.devices?.ignorePhone(spid);
         return null;
       },
       'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),

@@ -26,6 +26,11 @@ export const int =
     return x;
   };
 
+export const bool: Check<boolean> = (x, path) => {
+  if (typeof x !== 'boolean') fail(path, 'must be true or false');
+  return x;
+};
+
 export const oneOf =
   <T extends string>(...values: T[]): Check<T> =>
   (x, path) => {

@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LIMITS, type ErrorCode, type WsMessage } from './contract';
-import type { Api } from './handlers';
+import type { ApiLike } from './handlers';
 
 export interface ServerOptions {
-  api: Api;
+  api: ApiLike;
   /** Built renderer (index.html and assets). */
   staticDir: string;
   host?: string;

@@ -2,7 +2,12 @@
 // simulated laptop (with a change log), a few dozen contacts, and a script of edits "made on
 // the devices" between runs, so a new user sees every screen with something on it: progress
 // bars (each operation takes a moment), conflicts, pending changes, an interrupted sync.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { contactOf, type Contact } from '../core/contact';
+import { SimHandset } from '../devices/at-phonebook/simulator';
 import { SimulatedDevice } from '../devices/simulated/device';
 import type { Hub } from '../hub/hub';
 
@@ -134,4 +139,50 @@ export async function setUpDemo(hub: Hub, opts: { opDelayMs?: number } = {}): Pr
     if (p.type === 'run-finished' && p.summary.devices.length > 0) next();
   });
   return { phone, laptop, dispose: off };
+}
+
+// ---- `--demo-phone`: a real AT phone on a socat pty pair ---------------------------------
+
+export interface DemoPhone {
+  /** The host's end of the pty pair: watch it like a serial port. */
+  path: string;
+  sim: SimHandset;
+  close(): Promise<void>;
+}
+
+export const haveSocat = (): boolean => spawnSync('sh', ['-c', 'command -v socat'], { stdio: 'ignore' }).status === 0;
+
+/** The handset simulator (a SIM of 250 and a phone memory of 1,000 entries, some filled)
+ *  serving one end of a socat pty pair; null (and why) when socat is not installed. */
+export async function startDemoPhone(log: (s: string) => void = console.log): Promise<DemoPhone | null> {
+  if (!haveSocat()) {
+    log('Demo phone skipped: socat is not installed (apt-get install socat).');
+    return null;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'concord-demo-phone-'));
+  const phoneEnd = path.join(dir, 'phone');
+  const hostEnd = path.join(dir, 'ttyDEMO');
+  const proc = spawn('socat', [`pty,raw,echo=0,link=${phoneEnd}`, `pty,raw,echo=0,link=${hostEnd}`], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const end = Date.now() + 5000;
+  while (!(existsSync(phoneEnd) && existsSync(hostEnd))) {
+    if (Date.now() > end || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      log('Demo phone skipped: socat did not start.');
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const sim = new SimHandset({ baud: 115200, charsets: ['GSM', 'UCS2'], fill: { SM: 25, ME: 40 }, manufacturer: 'Concord', model: 'Demo handset', imei: '356938035643809', imsi: '234150999999999' });
+  sim.serve(phoneEnd);
+  return {
+    path: hostEnd,
+    sim,
+    close: async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,94 @@
+// Everything that lives with the hub, whichever thread or process it runs in: the Hub on its
+// SQLite file, the API handlers, the SyncML LAN endpoint (only when asked), the phones
+// plugged in (sync on connect), and the demo devices. `concord serve` runs it in a worker
+// thread (hub-worker.ts), the Electron app in a utility process (hub-host.ts), tests
+// in-process.
+import { Api } from '../api/handlers';
+import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
+import { Hub } from '../hub/hub';
+import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { PhoneManager, type PhoneManagerOptions } from './phones';
+
+export interface HostOptions {
+  dataDir: string;
+  demo?: boolean;
+  /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
+  demoPhone?: boolean;
+  /** Start the SyncML endpoint here (off unless given). */
+  lan?: { host: string; port: number };
+  /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
+  phones?: boolean | PhoneManagerOptions;
+  version?: string;
+  log?: (line: string) => void;
+}
+
+export interface HubHost {
+  hub: Hub;
+  api: Api;
+  lanUrl: string | null;
+  phones: PhoneManager | null;
+  demoPhone: DemoPhone | null;
+  /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
+   *  phones' links and the demo phone. */
+  close(): Promise<void>;
+}
+
+export async function startHost(opts: HostOptions): Promise<HubHost> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
+  let lan: SyncmlEndpoint | null = null;
+  let demo: Demo | undefined;
+  let demoPhone: DemoPhone | null = null;
+  let phones: PhoneManager | null = null;
+  try {
+    if (opts.lan) lan = await startSyncmlEndpoint(hub, opts.lan);
+    if (opts.demo) demo = await setUpDemo(hub);
+    if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
+    if (opts.phones !== false) {
+      const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
+      if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];
+      phones = new PhoneManager(hub, { log, ...po });
+    }
+  } catch (e) {
+    await lan?.close().catch(() => undefined);
+    demo?.dispose();
+    await hub.close();
+    await demoPhone?.close();
+    throw e;
+  }
+  const lanUrl = lan?.url ?? null;
+  const api = new Api({
+    hub,
+    dataDir: opts.dataDir,
+    demo: !!opts.demo,
+    ...(opts.version ? { version: opts.version } : {}),
+    devices: {
+      lanUrl: () => lanUrl,
+      discovered: () => phones?.discovered() ?? [],
+      pairPhone: async (spid, autoSync, name) => {
+        if (!phones) throw new Error('Phones are not watched here.');
+        await phones.pairPhone(spid, autoSync, name);
+      },
+      ignorePhone: (spid) => phones?.ignorePhone(spid),
+      onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
+    },
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    hub,
+    api,
+    lanUrl,
+    phones,
+    demoPhone,
+    close: () =>
+      (closing ??= (async () => {
+        phones?.stopWatching();
+        await lan?.close();
+        demo?.dispose();
+        api.dispose();
+        await hub.close();
+        await phones?.closeLinks();
+        await demoPhone?.close();
+      })()),
+  };
+}

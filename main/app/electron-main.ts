@@ -24,6 +24,8 @@ let tray: Tray | null = null;
 let hub: UtilityProcess | null = null;
 let status = 'Starting…';
 let quitting = false;
+/** Phones offered for pairing now (a notification when one more appears). */
+let offered = 0;
 let nextId = 1;
 const waiting = new Map<number, (r: Result<unknown>) => void>();
 
@@ -44,7 +46,14 @@ function callHub(channel: string, args: unknown): Promise<Result<unknown>> {
 }
 
 function startHub(): void {
-  const args = [defaultDataDir(), ...(process.argv.includes('--demo') ? ['--demo'] : [])];
+  // Passed through to the hub: --demo, --demo-phone, --lan-port N, --lan-host ADDR.
+  const pass: string[] = [];
+  for (const f of ['--demo', '--demo-phone']) if (process.argv.includes(f)) pass.push(f);
+  for (const f of ['--lan-port', '--lan-host']) {
+    const i = process.argv.indexOf(f);
+    if (i >= 0 && process.argv[i + 1]) pass.push(f, process.argv[i + 1]!);
+  }
+  const args = [defaultDataDir(), ...pass];
   hub = utilityProcess.fork(path.join(APP_DIR, 'hub-host.cjs'), args, { serviceName: 'Concord hub', stdio: 'inherit' });
   hub.on('message', (m: HostOut) => {
     switch (m.type) {
@@ -78,6 +87,13 @@ function startHub(): void {
 }
 
 function onHubEvent(event: keyof Events, payload: unknown): void {
+  if (event === 'devices:discovered') {
+    const list = payload as Events['devices:discovered'];
+    const grew = list.length > offered;
+    offered = list.length;
+    if (grew) notify('New phone connected', `${list[list.length - 1]!.name} can be paired. Open Devices to pair it.`);
+    return;
+  }
   if (event !== 'sync:progress') return;
   const p = payload as Events['sync:progress'];
   if (p.type === 'run-started' && p.devices.length > 0) setStatus('Syncing…');

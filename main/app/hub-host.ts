@@ -1,10 +1,9 @@
 // The hub in an Electron utility process (off the UI thread: a 100,000-contact sync never
-// freezes a window). It speaks to the main process over parentPort with the same framing as
-// the WebSocket: {type:'call', id, channel, args} in, {type:'reply', id, result} and
-// {type:'event', event, payload} out.
-import { Api } from '../api/handlers';
-import { Hub } from '../hub/hub';
-import { setUpDemo, type Demo } from './demo';
+// freezes a window), with the phones plugged in (sync on connect) and, when the user turned
+// LAN sync on (`--lan-port N [--lan-host ADDR]`), the SyncML endpoint. It speaks to the main
+// process over parentPort with the same framing as the WebSocket: {type:'call', id, channel,
+// args} in, {type:'reply', id, result} and {type:'event', event, payload} out.
+import { startHost, type HubHost } from './host';
 
 export type HostIn = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'shutdown' };
 export type HostOut =
@@ -25,25 +24,32 @@ async function main(): Promise<void> {
   const post = (m: HostOut) => port.postMessage(m);
   const dataDir = process.argv[2];
   if (!dataDir) throw new Error('hub-host needs the data folder as its first argument');
-  let hub: Hub;
+  const argv = process.argv;
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const lanPort = flag('--lan-port');
+  let host: HubHost;
   try {
-    hub = Hub.open({ dataDir, autoReconcileEdits: true });
+    host = await startHost({
+      dataDir,
+      demo: argv.includes('--demo'),
+      demoPhone: argv.includes('--demo-phone'),
+      ...(lanPort !== undefined ? { lan: { host: flag('--lan-host') ?? '0.0.0.0', port: Number(lanPort) } } : {}),
+    });
   } catch (e) {
     post({ type: 'fatal', message: (e as Error).message });
     return;
   }
-  let demo: Demo | undefined;
-  if (process.argv.includes('--demo')) demo = await setUpDemo(hub);
-  const api = new Api({ hub, dataDir, demo: !!demo });
+  const { api } = host;
   api.on((event, payload) => post({ type: 'event', event, payload }));
   port.on('message', (e) => {
     const m = e.data as HostIn;
     if (m?.type === 'call') void api.call(m.channel, m.args).then((result) => post({ type: 'reply', id: m.id, result }));
     else if (m?.type === 'shutdown') {
       void (async () => {
-        demo?.dispose();
-        api.dispose();
-        await hub.close(); // a run in progress stops at its next acknowledgement
+        await host.close(); // a run in progress stops at its next acknowledgement
         post({ type: 'closed' });
         process.exit(0);
       })();

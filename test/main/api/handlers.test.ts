@@ -115,3 +115,31 @@ describe('vCard import', () => {
     expect(f.filename).toMatch(/\.vcf$/);
   });
 });
+
+describe('devices: SyncML pairing, auto-sync, discovered phones', () => {
+  it('pairs a SyncML client with a link "lan", validating its name, user and password', async () => {
+    const bad = await api.call('devices:pairSyncml', { name: 'Laptop', user: 'me' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await api.call('devices:pairSyncml', { name: '', user: 'me', password: 'pw' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const spaced = await api.call('devices:pairSyncml', { name: 'Laptop', user: 'my user', password: 'pw' });
+    expect(spaced).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/spaces/) } });
+    const { spid } = await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 's3cret' }));
+    const d = hub.device(spid)!;
+    expect(d).toMatchObject({ kind: 'syncml', link: 'lan', name: 'Work laptop' });
+    // The password itself is not kept, only the digest the authentication checks against.
+    expect(JSON.stringify(d.config)).not.toContain('s3cret');
+    // The same user again re-pairs the same device.
+    expect(await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 'new' }))).toEqual({ spid });
+    await value(api.call('devices:setAutoSync', { spid, on: true }));
+    expect(hub.device(spid)!.autoSync).toBe(true);
+    expect(await api.call('devices:setAutoSync', { spid, on: 'yes' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    await value(api.call('devices:forget', { spid }));
+  });
+
+  it('without phone watching, nothing is discovered and pairing a phone is refused clearly', async () => {
+    expect(await value(api.call('devices:discovered', {}))).toEqual([]);
+    expect(await api.call('devices:pairPhone', { spid: 'imei:1', autoSync: true })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await api.call('devices:pairPhone', { spid: 'imei:1' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await value(api.call('app:info', {}))).toMatchObject({ lanUrl: null });
+  });
+});

@@ -21,7 +21,7 @@ import { CONTENT_TYPE, decodeMessage, encodeMessage, encodingOf, versionOf, type
 import { DEVINF_TYPE, serverDevInf } from './devinf';
 import { anchorTree, commandEl, type Command, type Item, type ItemCommand, type Message, type SyncmlVersion } from './model';
 import { SyncmlCodecError } from './tree';
-import { contactToVcard, vcardToContact } from './vcard';
+import { contactToVcard, vcardToCard, vcardToContact, vcardType, type VCardVersion } from './vcard';
 import { wbxmlSize } from './wbxml';
 import { xmlSize } from './xml';
 
@@ -51,11 +51,43 @@ export interface SyncmlDeviceConfig extends StoredCredentials {
   /** SyncHdr/Source/LocURI of the client that last logged in with these credentials. */
   deviceId?: string;
   anchors?: Record<string, DbAnchors>;
+  /** The vCard version the client last sent: what it gets back (3.0 until it sends one). */
+  vcardVersion?: VCardVersion;
 }
 
 export function syncmlConfigOf(d: DeviceRecord | undefined): SyncmlDeviceConfig | undefined {
   const c = d?.config?.syncml as SyncmlDeviceConfig | undefined;
   return c && typeof c.user === 'string' && typeof c.digest === 'string' ? c : undefined;
+}
+
+/** What a session received before it died, kept so that the client may resume it (Alert
+ *  225) instead of starting over. Stored under `config.syncmlResume` of the device (in the
+ *  DSS, so it survives the hub's process), written before each reply that acknowledges
+ *  what it holds. One per device: a new session that does not resume replaces it. */
+export interface KeptSession {
+  /** SyncHdr/Source of the client. */
+  deviceId: string;
+  /** Our canonical database name (the anchor key). */
+  db: string;
+  /** The Last anchor the client alerted in the interrupted session ('' for none). */
+  last: string;
+  /** The interrupted session's sync mode, which a resume continues. */
+  mode: SyncMode;
+  /** Whether the resumed run reports the device as having lost its sync state. Once the
+   *  interrupted run committed, the map it made is the hub's: a resume is a normal run. */
+  lost: boolean;
+  /** The client's changes received so far, in order: [state, LUID, vCard text]. 'L' is an
+   *  entry of a refresh-from-client listing. Emptied once the interrupted run committed. */
+  records: [state: 'A' | 'U' | 'D' | 'L', luid: string, vcard: string][];
+  /** Map items received before the client's Final (late acknowledgements): [GUID, LUID]. */
+  lateAcks: [guid: string, luid: string][];
+  /** Session token of the session that wrote it. */
+  token: string;
+}
+
+export function keptSessionOf(d: DeviceRecord | undefined): KeptSession | undefined {
+  const k = d?.config?.syncmlResume as KeptSession | undefined;
+  return k && typeof k.db === 'string' && Array.isArray(k.records) ? k : undefined;
 }
 
 export interface ServerOptions {
@@ -157,6 +189,12 @@ interface DbState {
   serverLast?: string;
   serverNext: string;
   anchorKey: string;
+  /** The run reports the device as having lost its sync state. */
+  lost: boolean;
+  /** Alert 225 accepted: this session continues an interrupted one. */
+  resumed: boolean;
+  /** The client's Last anchor as alerted ('' for none). */
+  clientLast: string;
 }
 
 type Phase = 'init' | 'receiving' | 'running' | 'sending' | 'mapping' | 'done';
@@ -192,11 +230,20 @@ export class Session {
   private cmdSeq = 0;
   db: DbState | null = null;
   clientMaxMsgSize: number;
+  /** The largest object the client accepts (its SyncHdr MaxObjSize; OMA's default floor). */
+  clientMaxObjSize = 4_000_000;
+  /** An outgoing object larger than one message, sent in pieces (MoreData). */
+  /** The vCard version we write to this client. */
+  vcardVersion: VCardVersion = '3.0';
+  private chunking: { entry: OpEntry; cmd: ItemCommand; data: Buffer; offset: number } | null = null;
   // retrieve
   readonly records: ReportedRecord[] = [];
   readonly listing: ListedRecord[] = [];
   readonly skipped: SkippedRecord[] = [];
   readonly lateAcks: LateAck[] = [];
+  /** What this session has received, as kept for a resume (KeptSession). */
+  private kept: KeptSession | null = null;
+  private keptDirty = false;
   /** A large object arriving in pieces (MoreData): the chunks so far. */
   private partial: { kind: ItemCommand['kind']; luid: string; chunks: string[]; size: number } | null = null;
   readonly retrieved = new Deferred<Retrieved>();
@@ -250,6 +297,8 @@ export class Session {
     for (const e of this.ops) if (e.op.action === 'ADD') this.byGuid.set(e.op.guid, e);
     this.onAcks = onAcks;
     this.pushStarted = true;
+    // The hub pushes after its commit: what the client sent is in the truth now.
+    this.server.committed(this);
     if (this.closed) return Promise.reject(new LinkLostError('the SyncML session ended'));
     this.pushReady.resolve();
     if (this.ops.length === 0) this.pushDone.resolve();
@@ -359,8 +408,9 @@ export class Session {
             status(c, 'Alert', 404, { targetRef: target, ...(item.source ? { sourceRef: item.source } : {}) });
             break;
           }
-          const { code, db } = this.server.alertDb(this, target, item.source ?? target, c.data, item.meta?.anchor ?? {});
+          const { code, db, kept } = this.server.alertDb(this, target, item.source ?? target, c.data, item.meta?.anchor ?? {});
           this.db = db;
+          this.startKeeping(db, kept);
           status(c, 'Alert', code, {
             targetRef: target,
             ...(item.source ? { sourceRef: item.source } : {}),
@@ -421,6 +471,11 @@ export class Session {
       }
     }
 
+    if (this.keptDirty && this.kept && (this.phase === 'init' || this.phase === 'receiving')) {
+      // Before the reply that acknowledges them: a client that resumes will not resend them.
+      this.keptDirty = false;
+      this.server.keep(this, this.kept);
+    }
     let final = false;
     switch (this.phase) {
       case 'init':
@@ -483,6 +538,55 @@ export class Session {
     };
   }
 
+  /** Starts this session's KeptSession; a resumed session begins with what the
+   *  interrupted one received. */
+  private startKeeping(db: DbState, resumed: KeptSession | undefined): void {
+    this.kept = {
+      deviceId: this.deviceId,
+      db: db.anchorKey,
+      last: db.clientLast,
+      mode: db.mode,
+      lost: db.lost,
+      records: [],
+      lateAcks: [],
+      token: this.token,
+    };
+    this.keptDirty = true;
+    if (!resumed) return;
+    for (const [state, luid, text] of resumed.records) {
+      let contact: Contact | null = null;
+      if (state !== 'D') {
+        try {
+          contact = vcardToContact(text);
+        } catch (e) {
+          this.skipped.push({ luid, reason: (e as Error).message });
+          continue;
+        }
+      }
+      this.take(state, luid, text, contact);
+    }
+    for (const [guid, luid] of resumed.lateAcks) {
+      this.lateAcks.push({ guid, action: 'ADD', luid });
+      this.kept.lateAcks.push([guid, luid]);
+    }
+  }
+
+  /** The client writes this vCard version: remember it for what we send it. */
+  private sawVersion(v: VCardVersion): void {
+    if (v === this.vcardVersion) return;
+    this.vcardVersion = v;
+    this.server.rememberVersion(this, v);
+  }
+
+  /** One record from the client (state as in KeptSession.records). */
+  private take(state: 'A' | 'U' | 'D' | 'L', luid: string, text: string, contact: Contact | null): void {
+    if (state === 'L') this.listing.push({ luid, data: contact as Contact });
+    else if (state === 'D') this.records.push({ luid, state: 'DELETED' });
+    else this.records.push({ luid, state: state === 'A' ? 'ADDED' : 'UPDATED', data: contact as Contact });
+    this.kept?.records.push([state, luid, text]);
+    this.keptDirty = true;
+  }
+
   private mapItem(guid: string, luid: string): void {
     if (!guid || !luid) return;
     const e = this.byGuid.get(guid);
@@ -494,6 +598,8 @@ export class Session {
       // A Map resent from an earlier session whose reply never arrived: a late
       // acknowledgement (sync-method.md, "A late acknowledgement").
       this.lateAcks.push({ guid, action: 'ADD', luid });
+      this.kept?.lateAcks.push([guid, luid]);
+      this.keptDirty = true;
     }
   }
 
@@ -532,7 +638,7 @@ export class Session {
         }
         if (cmd.kind === 'Delete') {
           // A slow or refresh sync lists what the client holds; a Delete says nothing there.
-          if (db.mode === 'two-way' || db.mode === 'one-way-from-client') this.records.push({ luid, state: 'DELETED' });
+          if (db.mode === 'two-way' || db.mode === 'one-way-from-client') this.take('D', luid, '', null);
           st(200);
           continue;
         }
@@ -547,15 +653,15 @@ export class Session {
         }
         let contact: Contact;
         try {
-          contact = vcardToContact(text);
+          const card = vcardToCard(text);
+          contact = card.contact;
+          this.sawVersion(card.version);
         } catch (e) {
           this.skipped.push({ luid, reason: (e as Error).message });
           st(415);
           continue;
         }
-        if (db.mode === 'refresh-from-client') this.listing.push({ luid, data: contact });
-        else if (db.mode === 'slow') this.records.push({ luid, state: 'ADDED', data: contact });
-        else this.records.push({ luid, state: cmd.kind === 'Add' ? 'ADDED' : 'UPDATED', data: contact });
+        this.take(db.mode === 'refresh-from-client' ? 'L' : db.mode === 'slow' || cmd.kind === 'Add' ? 'A' : 'U', luid, text, contact);
         st(cmd.kind === 'Add' ? 201 : 200);
       }
     }
@@ -588,12 +694,12 @@ export class Session {
     if (db.mode === 'refresh-from-client') {
       // The client's data replaces the hub's view of it: a full listing, from which the
       // hub derives what the client deleted.
-      return { changeTracking: 'snapshot', lostSyncState: false, listing: this.listing, skipped: this.skipped };
+      return { changeTracking: 'snapshot', lostSyncState: false, listing: lastByLuid(this.listing), skipped: this.skipped };
     }
     return {
       changeTracking: 'log',
-      lostSyncState: db.mode === 'slow' || db.mode === 'refresh-from-server',
-      records: this.records,
+      lostSyncState: db.lost,
+      records: db.resumed ? lastByLuid(this.records) : this.records,
       lateAcks: this.lateAcks,
       skipped: this.skipped,
     };
@@ -632,35 +738,105 @@ export class Session {
       source: db.name,
       commands: [],
     };
-    if (this.sent === 0 && toClient) sync.numberOfChanges = this.ops.length;
+    if (this.sent === 0 && toClient && !this.chunking) sync.numberOfChanges = this.ops.length;
     budget -= size(sync);
-    while (toClient && this.sent < this.ops.length) {
+    while (toClient && (this.chunking || this.sent < this.ops.length)) {
+      if (this.chunking) {
+        // The next piece of a large object fills the rest of this message.
+        if (sync.commands.length > 0 && budget < 2048) break;
+        this.nextChunk(sync, budget, size);
+        break;
+      }
       const e = this.ops[this.sent] as OpEntry;
       const cmd = this.opCommand(e.op);
       const s = size(cmd);
       if (s > budget && sync.commands.length > 0) break;
+      this.sent++;
+      if (s > budget && cmd.kind !== 'Delete') {
+        const data = Buffer.from(cmd.items[0]?.data ?? '', 'utf8');
+        if (data.length > this.clientMaxObjSize) {
+          this.refuse(e, 'too-long', `the contact (${data.length} bytes) exceeds the client's MaxObjSize`);
+          continue;
+        }
+        this.chunking = { entry: e, cmd, data, offset: 0 };
+        this.nextChunk(sync, budget, size);
+        break;
+      }
       budget -= s;
       e.cmdId = cmd.cmdId;
       this.byCmd.set(cmd.cmdId, e);
       sync.commands.push(cmd);
-      this.sent++;
     }
     ours.push(sync);
-    return !toClient || this.sent >= this.ops.length;
+    return !toClient || (this.sent >= this.ops.length && !this.chunking);
+  }
+
+  /** Puts the next piece of the object being chunked into `sync`. Returns true when that
+   *  was its last piece (its Status then acknowledges the whole object). */
+  private nextChunk(sync: Extract<Command, { kind: 'Sync' }>, budget: number, size: (c: Command) => number): boolean {
+    const ch = this.chunking as NonNullable<Session['chunking']>;
+    const first = ch.offset === 0;
+    const item0 = ch.cmd.items[0] as Item;
+    const piece = (n: number): ItemCommand => {
+      let end = Math.min(ch.data.length, ch.offset + n);
+      // never split a UTF-8 sequence: the pieces are joined as text
+      while (end < ch.data.length && end > ch.offset && ((ch.data[end] as number) & 0xc0) === 0x80) end--;
+      const more = end < ch.data.length;
+      return {
+        ...ch.cmd,
+        cmdId: '0',
+        items: [
+          {
+            ...item0,
+            data: ch.data.subarray(ch.offset, end).toString('utf8'),
+            ...(first ? { meta: { size: ch.data.length } } : {}),
+            ...(more ? { moreData: true } : {}),
+          },
+        ],
+      };
+    };
+    const overhead = size(piece(0));
+    let n = Math.max(256, budget - overhead - 64);
+    let cmd = piece(n);
+    while (size(cmd) > budget && n > 256) {
+      n = Math.floor(n * 0.8);
+      cmd = piece(n);
+    }
+    cmd.cmdId = this.nextCmdId();
+    const it = cmd.items[0] as Item;
+    ch.offset += Buffer.byteLength(it.data ?? '', 'utf8');
+    sync.commands.push(cmd);
+    if (it.moreData) return false;
+    ch.entry.cmdId = cmd.cmdId;
+    this.byCmd.set(cmd.cmdId, ch.entry);
+    this.chunking = null;
+    return true;
+  }
+
+  /** An op the client cannot take at all: answered for the hub at once (stays pending). */
+  private refuse(e: OpEntry, code: DeviceErrorCode, message: string): void {
+    e.done = true;
+    if (!this.onAcks) return;
+    try {
+      this.onAcks([{ op: e.op, ok: false, error: { code, message } }]);
+    } catch (err) {
+      this.pushDone.reject(err);
+    }
   }
 
   private opCommand(op: PushOp): ItemCommand {
     const cmdId = this.nextCmdId();
-    const type = { type: 'text/vcard' };
+    const v = this.vcardVersion;
+    const type = { type: vcardType(v) };
     switch (op.action) {
       case 'ADD':
-        return { kind: 'Add', cmdId, meta: type, items: [{ source: op.guid, data: contactToVcard(op.data as Contact) }] };
+        return { kind: 'Add', cmdId, meta: type, items: [{ source: op.guid, data: contactToVcard(op.data as Contact, v) }] };
       case 'UPDATE':
         return {
           kind: 'Replace',
           cmdId,
           meta: type,
-          items: [{ target: op.luid ?? '', source: op.guid, data: contactToVcard(op.data as Contact) }],
+          items: [{ target: op.luid ?? '', source: op.guid, data: contactToVcard(op.data as Contact, v) }],
         };
       case 'DELETE':
         return { kind: 'Delete', cmdId, items: [{ target: op.luid ?? '', source: op.guid }] };
@@ -686,6 +862,17 @@ export class SyncmlPoint implements SyncPoint {
     // Nothing to push (or the hub is done pushing): the reply waiting for it may go.
     this.session.pushReady.resolve();
   }
+}
+
+/** A resumed session may receive again what the interrupted one had (its status never
+ *  reached the client): the latest report of each LUID counts. */
+function lastByLuid<T extends { luid: string }>(list: T[]): T[] {
+  const by = new Map<string, T>();
+  for (const r of list) {
+    by.delete(r.luid);
+    by.set(r.luid, r);
+  }
+  return [...by.values()];
 }
 
 function digest(b: Uint8Array): string {
@@ -891,6 +1078,8 @@ export class SyncmlServer {
       if (old.run) await Promise.race([old.run.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
     }
     const s = new Session(this, device.spid, msg.hdr.source, msg.hdr.sessionId, encoding, version, msg.hdr.target, msg.hdr.meta?.maxMsgSize);
+    if (msg.hdr.meta?.maxObjSize) s.clientMaxObjSize = msg.hdr.meta.maxObjSize;
+    s.vcardVersion = syncmlConfigOf(this.hub.device(device.spid))?.vcardVersion ?? '3.0';
     s.lastMsgId = firstId - 1;
     this.sessions.set(s.token, s);
     this.byClient.set(`${msg.hdr.source}\u0000${msg.hdr.sessionId}`, s);
@@ -898,27 +1087,49 @@ export class SyncmlServer {
     return this.inSession(s, msg, hash, authStatus);
   }
 
-  /** Decides the sync mode of one database from the client's Alert and our anchors. */
-  alertDb(s: Session, target: string, clientUri: string, code: number, anchor: { last?: string; next?: string }): { code: number; db: DbState } {
-    const conf = syncmlConfigOf(this.hub.device(s.spid));
+  /** Decides the sync mode of one database from the client's Alert and our anchors.
+   *  `kept`: what the interrupted session had received, when a resume is accepted. */
+  alertDb(
+    s: Session,
+    target: string,
+    clientUri: string,
+    code: number,
+    anchor: { last?: string; next?: string },
+  ): { code: number; db: DbState; kept?: KeptSession } {
+    const device = this.hub.device(s.spid);
+    const conf = syncmlConfigOf(device);
     const anchorKey = canonicalDb(target);
     const stored = conf?.anchors?.[anchorKey];
     const serverNext = anchorNow(this.now());
     let mode: SyncMode = MODE_OF_ALERT[code] ?? 'slow';
     let status = 200;
-    const anchorsMatch = !!stored && anchor.last !== undefined && (anchor.last === stored.client || anchor.last === stored.prevClient);
+    let kept: KeptSession | undefined;
+    const last = anchor.last ?? '';
+    const anchorsMatch = !!stored && last !== '' && (last === stored.client || last === stored.prevClient);
     if (code === 225) {
-      // Resume of an interrupted session: we keep no half-done session state, so refuse
-      // (508) and fall back to the mode the anchors allow. The method recovers the
-      // interrupted run from the client's log without a slow sync when they still match.
-      status = 508;
-      mode = anchorsMatch ? 'two-way' : 'slow';
+      // Resume of an interrupted session (OMA DS 1.2): accepted when we kept what that
+      // session received and the client alerts the same Last anchor; its records join
+      // this run's. Otherwise 509 ("cannot resume", a normal sync) when the anchors still
+      // match — the client then resends its whole change log, which the method recovers
+      // from — and 508 (slow sync) only when they do not.
+      const k = keptSessionOf(device);
+      if (k && k.db === anchorKey && k.deviceId === s.deviceId && k.last === last) {
+        kept = k;
+        mode = k.mode;
+      } else if (anchorsMatch) {
+        status = 509;
+        mode = 'two-way';
+      } else {
+        status = 508;
+        mode = 'slow';
+      }
     } else if ((mode === 'two-way' || mode === 'one-way-from-client' || mode === 'one-way-from-server') && !anchorsMatch) {
       // Anchor mismatch: the client's change log cannot be trusted against ours; slow sync
       // (lostSyncState for the method).
       status = 508;
       mode = 'slow';
     }
+    const lost = kept ? kept.lost : mode === 'slow' || mode === 'refresh-from-server';
     return {
       code: status,
       db: {
@@ -929,8 +1140,35 @@ export class SyncmlServer {
         ...(stored?.server ? { serverLast: stored.server } : {}),
         serverNext,
         anchorKey,
+        lost,
+        resumed: kept !== undefined,
+        clientLast: last,
       },
+      ...(kept ? { kept } : {}),
     };
+  }
+
+  rememberVersion(s: Session, v: VCardVersion): void {
+    const conf = syncmlConfigOf(this.hub.device(s.spid));
+    if (conf && conf.vcardVersion !== v) this.hub.updateDeviceConfig(s.spid, { syncml: { ...conf, vcardVersion: v } });
+  }
+
+  /** Writes what session `s` has received so far (before the reply acknowledging it). */
+  keep(s: Session, k: KeptSession): void {
+    if (!this.hub.device(s.spid)) return;
+    this.hub.updateDeviceConfig(s.spid, { syncmlResume: k });
+  }
+
+  /** The run of session `s` committed what the client sent: a resume must not feed it in
+   *  again, and the device's map is the hub's again. */
+  committed(s: Session): void {
+    const k = keptSessionOf(this.hub.device(s.spid));
+    if (k && k.token === s.token) {
+      // A refresh-from-client listing is complete only with what the run took: a resume
+      // of it continues as one-way from the client (still no writes to the client).
+      const mode = k.mode === 'refresh-from-client' ? 'one-way-from-client' : k.mode;
+      this.hub.updateDeviceConfig(s.spid, { syncmlResume: { ...k, mode, records: [], lateAcks: [], lost: false } });
+    }
   }
 
   startRun(s: Session): void {
@@ -940,6 +1178,7 @@ export class SyncmlServer {
     run
       .then((summary) => {
         if (summary.outcome === 'failed' || summary.counts[s.spid]?.error !== undefined) s.runFailed = true;
+        else if (!s.pushStarted && s.phase !== 'done') this.committed(s);
       })
       .catch(() => {
         s.runFailed = true;
@@ -964,6 +1203,8 @@ export class SyncmlServer {
         const prev = conf.anchors?.[db.anchorKey];
         const anchors = { ...(conf.anchors ?? {}) };
         anchors[db.anchorKey] = { client: db.clientNext, ...(prev ? { prevClient: prev.client } : {}), server: db.serverNext };
+        // The kept session stays (emptied at the commit): a client that missed our last
+        // reply asks to resume it, and may.
         this.hub.updateDeviceConfig(s.spid, { syncml: { ...conf, anchors } });
       }
     }

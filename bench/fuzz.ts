@@ -1,0 +1,60 @@
+// `node bin/run-ts.mjs bench/fuzz.ts [N]` (or `run()` from bench/run.ts): the fuzzers of
+// test/fuzz at 100,000 inputs per parser (CONCORD_FUZZ_N or the argument overrides), with
+// inputs per second, the slowest single input, heap growth and the failures found (shrunk).
+// The network targets run against a real hub on loopback; HTTP bodies go over one
+// keep-alive connection. Never exits non-zero for a finding: it reports them.
+import { describeFailures, runFuzz, summary, type FuzzStats, type FuzzTarget } from '../test/fuzz/lib/harness';
+import { apiHttpTarget, keepAliveClient, startFuzzHub, syncmlHttpTarget, syncmlServerTarget, WsClient, wsTarget } from '../test/fuzz/lib/net';
+import { atChannelTarget, atPhonebookTarget, atSessionTarget, syncmlWbxmlTarget, syncmlXmlTarget, vcardTarget } from '../test/fuzz/lib/parsers';
+
+function count(): number {
+  const arg = Number(process.argv[2]);
+  if (Number.isSafeInteger(arg) && arg > 0) return arg;
+  const env = Number(process.env.CONCORD_FUZZ_N);
+  return Number.isSafeInteger(env) && env > 0 ? env : 100_000;
+}
+
+export async function run(): Promise<void> {
+  const n = count();
+  const httpN = Math.max(300, Math.round(n / 20));
+  console.log(`\n# Fuzzing: ${n} inputs per parser (${httpN} over real HTTP), seed 1`);
+  const all: FuzzStats[] = [];
+  const go = async <I>(t: FuzzTarget<I>, k = n) => {
+    const s = await runFuzz(t, { n: k, seed: 1 });
+    console.log(summary(s));
+    for (const d of describeFailures(s)) console.log(`    ${d}`);
+    all.push(s);
+  };
+  await go(vcardTarget());
+  await go(syncmlXmlTarget());
+  await go(syncmlWbxmlTarget());
+  await go(await atChannelTarget());
+  await go(await atPhonebookTarget());
+  await go(await atSessionTarget());
+
+  const h = await startFuzzHub();
+  const digest = h.hub.dss.stateDigest();
+  try {
+    await go(syncmlServerTarget(h));
+    const c1 = keepAliveClient(Number(new URL(h.ep.url).port));
+    await go(syncmlHttpTarget(h, c1), httpN);
+    c1.close();
+    const ws = await WsClient.open(`ws://127.0.0.1:${h.ui.port}/ws?token=${encodeURIComponent(h.ui.token)}`);
+    await go(wsTarget(ws));
+    ws.close();
+    const accepted: Record<string, number> = {};
+    const c2 = keepAliveClient(h.ui.port);
+    await go(apiHttpTarget(h, c2, accepted), httpN);
+    c2.close();
+    const changed = h.hub.dss.stateDigest() !== digest;
+    const acc = { ...ws.accepted, ...accepted };
+    console.log(`DSS after the network fuzzing: ${changed ? 'CHANGED (a rejected input changed it)' : 'unchanged'}; fuzzed requests accepted that change something: ${Object.keys(acc).length ? JSON.stringify(acc) : 'none'}`);
+  } finally {
+    await h.close();
+  }
+  const failures = all.reduce((k, s) => k + s.failures.length, 0);
+  const known = all.flatMap((s) => Object.entries(s.known).map(([k, v]) => `${s.name}: ${k} ×${v}`));
+  console.log(`\n${all.reduce((k, s) => k + s.inputs, 0)} inputs, ${failures} distinct failures${known.length ? `; known bugs hit: ${known.join('; ')}` : ''}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

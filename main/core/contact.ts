@@ -116,6 +116,24 @@ export function canonicalType(type: string): string {
 /** E.164 when the number parses as a possible number with the default region; otherwise
  *  the text folded, so nothing the user typed is lost. */
 export function normalizePhone(raw: string, region: string): string {
+  const key = `${region}\u0000${raw}`;
+  const hit = phoneMemo.get(key);
+  if (hit !== undefined) return hit;
+  const out = parsePhone(raw, region);
+  if (phoneMemo.size >= PHONE_MEMO_MAX) phoneMemo.clear();
+  phoneMemo.set(key, out);
+  return out;
+}
+
+// Parsing a number costs tens of microseconds; a run sees the same numbers again and again
+// (a snapshot device lists every entry every time).
+const PHONE_MEMO_MAX = 200_000;
+const phoneMemo = new Map<string, string>();
+/** Already E.164 (what the hub stores and writes back): kept as it is. */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+function parsePhone(raw: string, region: string): string {
+  if (E164.test(raw)) return raw;
   const text = foldLine(raw);
   if (!text) return '';
   try {

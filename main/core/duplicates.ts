@@ -12,7 +12,8 @@ export function normalizeName(name: string): string {
     const first = s.slice(comma + 1).trim();
     if (last && first) s = `${first} ${last}`;
   }
-  return s.toLocaleLowerCase('und').normalize('NFC');
+  // toLowerCase is locale-independent (as 'und' is) and several times faster.
+  return s.toLowerCase().normalize('NFC');
 }
 
 /** The name a record goes by: its formatted name, else "given family". */
@@ -27,7 +28,7 @@ export function nameKey(c: Contact): string {
 export function reachKeys(c: Contact): string[] {
   const keys = new Set<string>();
   for (const t of c.tel) if (t.value) keys.add(`t:${t.value}`);
-  for (const e of c.email) if (e.value) keys.add(`e:${e.value.toLocaleLowerCase('und')}`);
+  for (const e of c.email) if (e.value) keys.add(`e:${e.value.toLowerCase()}`);
   return [...keys];
 }
 

@@ -89,6 +89,9 @@ interface Change {
   base: Contact | null;
   /** The run in which that base was set (0: unknown). */
   baseRun?: number;
+  /** The device may hold an older copy the hub sent in that run (R6 on a snapshot device):
+   *  where someone changed an element since, the device's value is stale, not an edit. */
+  staleSince?: number;
   fields: ReadonlySet<Field> | undefined;
 }
 
@@ -261,7 +264,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     for (const [guid, list] of changes) {
       const rec = ov.truth(guid);
       if (!rec) continue;
-      const outcome = resolveRecord(rec, list, input.runId, priorityOf, points);
+      const outcome = resolveRecord(rec, list, input.runId, priorityOf, points, ov.baseTruth(guid));
       if (outcome.conflict) plan.conflicts.push(outcome.conflict);
       if (outcome.contact === null) ov.deleteTruth(guid, outcome.deletedBy ?? '?');
       else if (!equalContacts(outcome.contact, rec.contact) || outcome.provChanged) {
@@ -304,9 +307,15 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       case 'R6':
         ov.setPending(spid, match, null);
         // The hub's writes never enter a change log, so on a log device this is the
-        // user's own entry: the elements that differ are that device's changes.
+        // user's own entry: the elements that differ are that device's changes. A snapshot
+        // device holds the copy the hub sent, perhaps edited since by its user: an element
+        // someone changed after the ADD was planned is stale there (the device gets an
+        // UPDATE); any other difference is the user's edit.
         if (p.changeTracking === 'log') {
           addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+        } else {
+          const sent = ov.truth(match);
+          if (sent) addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: project(sent.contact, p.capacity), staleSince: pend?.run ?? 0, fields: heldFields(p.capacity) });
         }
         break;
       case 'R8':
@@ -357,7 +366,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     return r;
   };
   const touchedInOrder = [...touched]
-    .map((g) => ({ g, seq: ov.truth(g)?.seq ?? view.truth(g)?.seq ?? 0 }))
+    .map((g) => ({ g, seq: ov.truth(g)?.seq ?? ov.baseTruth(g)?.seq ?? 0 }))
     .sort((a, b) => a.seq - b.seq)
     .map((x) => x.g);
   for (const p of devices) {
@@ -462,7 +471,7 @@ function planAction(
   if (effective === (pend?.action ?? null)) return;
   if (pend?.action === 'ADD' && effective === null) room.set(p.spid, roomOf(p) + 1);
   const seq = rec?.seq ?? pend?.seq ?? 0;
-  ov.setPending(p.spid, guid, effective === null ? null : { spid: p.spid, guid, action: effective, seq });
+  ov.setPending(p.spid, guid, effective === null ? null : { spid: p.spid, guid, action: effective, seq, run: ov.runId });
 }
 
 /** The duplicate `O` of a record a device reports as ADDED, if any (R6/R7/R8, or R1 for a
@@ -510,8 +519,11 @@ export function resolveRecord(
   runId: number,
   priorityOf: (spid: Spid) => number,
   points: ReadonlyMap<Spid, PointInfo>,
+  /** The record as the DSS held it before this run. */
+  previous?: TruthRecord,
 ): Outcome {
   const truthEls = toElements(rec.contact);
+  const before = previous ? toElements(previous.contact) : undefined;
   const updaters = list.filter((c) => c.kind === 'UPDATED');
   const deleters = list.filter((c) => c.kind === 'DELETED');
 
@@ -528,10 +540,15 @@ export function resolveRecord(
     // read as removed.
     if (!u.base) diffs = diffs.filter((d) => d.to !== undefined);
     for (const d of diffs) {
+      const writer = rec.prov[d.key];
+      if (u.staleSince !== undefined && writer && writer.run > u.staleSince && writer.spid !== u.spid) {
+        // Changed in an earlier run: the device's value is stale. Changed in this very run:
+        // stale if it is the value the truth had before, else its user's edit, which competes.
+        if (writer.run < runId || before?.get(d.key) === d.to) continue;
+      }
       const list2 = proposals.get(d.key) ?? [];
       list2.push({ spid: u.spid, priority: u.priority, run: runId, value: d.to, fromTruth: false });
       // A cross-run conflict: someone else wrote the element since this device's base.
-      const writer = rec.prov[d.key];
       const changedSince = !u.base ? true : u.baseRun ? writer !== undefined && writer.run > u.baseRun : seen.get(d.key) !== baseEls.get(d.key);
       if (changedSince && writer && writer.spid !== u.spid && !list2.some((x) => x.fromTruth)) {
         list2.push({ spid: writer.spid, priority: priorityOf(writer.spid), run: writer.run, value: truthEls.get(d.key), fromTruth: true });
@@ -654,6 +671,8 @@ function dedupe<T>(items: T[]): T[] {
 /** Groups the records added in one run that name the same person (never two from one
  *  device: two entries the user made there are two contacts; never the editor's). */
 function groupAdded(added: readonly NewRecord[]): NewRecord[][] {
+  // From one device only (a first sync): nothing to group.
+  if (new Set(added.filter((a) => !a.editor).map((a) => a.spid)).size <= 1) return added.map((a) => [a]);
   const groups: NewRecord[][] = [];
   const index = new DuplicateIndex<number>();
   for (const item of added) {

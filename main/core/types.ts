@@ -26,6 +26,8 @@ export interface PendingAction {
   guid: Guid;
   action: ActionKind;
   seq: number;
+  /** The run that set this action. */
+  run?: number;
 }
 
 /** Who last wrote a data element, and in which run. */

@@ -26,6 +26,9 @@ export interface DssView {
   nextSeq(): number;
   /** Who deleted a record that left the truth, and its last version. */
   tombstone(guid: Guid): Tombstone | undefined;
+  /** Whether the device has any map entry or pending action (a new device has none, and
+   *  costs no look-ups). */
+  hasRows(spid: Spid): boolean;
 }
 
 export interface Tombstone {
@@ -49,7 +52,14 @@ export class Overlay implements DssView {
   /** Devices whose whole map was forgotten (lost sync state) before the entries above. */
   readonly forgotten = new Set<Spid>();
   private readonly luidIndex = new Map<string, Guid>();
-  private readonly newIndex = new DuplicateIndex<Guid>();
+  /** Records this run put in the truth, indexed for the detector only when asked. */
+  private newIndex: DuplicateIndex<Guid> | null = null;
+  private readonly unindexed = new Set<Guid>();
+  // The DSS does not change while a run plans: its reads are cached for the plan's life.
+  private readonly truthCache = new Map<Guid, TruthRecord | undefined>();
+  private readonly mapCache = new Map<string, MapEntry | undefined>();
+  private readonly pendingCache = new Map<string, PendingAction | undefined>();
+  private readonly rowsCache = new Map<Spid, boolean>();
   private seq: number;
 
   constructor(
@@ -62,12 +72,29 @@ export class Overlay implements DssView {
   // ---- reads -------------------------------------------------------------------------
   truth(guid: Guid): TruthRecord | undefined {
     if (this.truthDeletes.has(guid)) return undefined;
-    return this.truthPuts.get(guid) ?? this.base.truth(guid);
+    return this.truthPuts.get(guid) ?? this.baseTruth(guid);
+  }
+
+  /** The DSS's version of a record, before this run. */
+  baseTruth(guid: Guid): TruthRecord | undefined {
+    if (this.truthCache.has(guid)) return this.truthCache.get(guid);
+    const r = this.base.truth(guid);
+    this.truthCache.set(guid, r);
+    return r;
+  }
+
+  hasRows(spid: Spid): boolean {
+    let r = this.rowsCache.get(spid);
+    if (r === undefined) {
+      r = this.base.hasRows(spid);
+      this.rowsCache.set(spid, r);
+    }
+    return r;
   }
 
   *truthGuids(): Iterable<Guid> {
     const added: TruthRecord[] = [];
-    for (const r of this.truthPuts.values()) if (!this.base.truth(r.guid)) added.push(r);
+    for (const r of this.truthPuts.values()) if (!this.baseTruth(r.guid)) added.push(r);
     for (const g of this.base.truthGuids()) if (!this.truthDeletes.has(g)) yield g;
     added.sort((a, b) => a.seq - b.seq);
     for (const r of added) if (!this.truthDeletes.has(r.guid)) yield r.guid;
@@ -76,8 +103,11 @@ export class Overlay implements DssView {
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
     const k = key2(spid, guid);
     if (this.maps.has(k)) return this.maps.get(k) ?? undefined;
-    if (this.forgotten.has(spid)) return undefined;
-    return this.base.mapOf(spid, guid);
+    if (this.forgotten.has(spid) || !this.hasRows(spid)) return undefined;
+    if (this.mapCache.has(k)) return this.mapCache.get(k);
+    const m = this.base.mapOf(spid, guid);
+    this.mapCache.set(k, m);
+    return m;
   }
 
   mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined {
@@ -86,7 +116,7 @@ export class Overlay implements DssView {
       const m = this.mapOf(spid, g);
       if (m && m.luid === luid) return m;
     }
-    if (this.forgotten.has(spid)) return undefined;
+    if (this.forgotten.has(spid) || !this.hasRows(spid)) return undefined;
     const m = this.base.mapByLuid(spid, luid);
     if (!m) return undefined;
     // The base entry counts only if the overlay did not replace or remove it.
@@ -96,7 +126,7 @@ export class Overlay implements DssView {
 
   mapsOf(spid: Spid): MapEntry[] {
     const out = new Map<Guid, MapEntry>();
-    if (!this.forgotten.has(spid)) for (const m of this.base.mapsOf(spid)) out.set(m.guid, m);
+    if (!this.forgotten.has(spid) && this.hasRows(spid)) for (const m of this.base.mapsOf(spid)) out.set(m.guid, m);
     for (const [k, m] of this.maps) {
       const [s, g] = k.split('\u0000') as [Spid, Guid];
       if (s !== spid) continue;
@@ -109,12 +139,16 @@ export class Overlay implements DssView {
   pending(spid: Spid, guid: Guid): PendingAction | undefined {
     const k = key2(spid, guid);
     if (this.actions.has(k)) return this.actions.get(k) ?? undefined;
-    return this.base.pending(spid, guid);
+    if (!this.hasRows(spid)) return undefined;
+    if (this.pendingCache.has(k)) return this.pendingCache.get(k);
+    const a = this.base.pending(spid, guid);
+    this.pendingCache.set(k, a);
+    return a;
   }
 
   pendingOf(spid: Spid): PendingAction[] {
     const out = new Map<Guid, PendingAction>();
-    for (const a of this.base.pendingOf(spid)) out.set(a.guid, a);
+    if (this.hasRows(spid)) for (const a of this.base.pendingOf(spid)) out.set(a.guid, a);
     for (const [k, a] of this.actions) {
       const [s, g] = k.split('\u0000') as [Spid, Guid];
       if (s !== spid) continue;
@@ -126,14 +160,24 @@ export class Overlay implements DssView {
 
   candidates(keys: readonly string[], namePrefix?: string): Guid[] {
     const out = new Set<Guid>();
-    for (const g of this.base.candidates(keys, namePrefix)) if (this.truth(g)) out.add(g);
+    // The DSS keeps its detector keys with the truth; a record this run changed is
+    // re-checked by the caller against its new version.
+    for (const g of this.base.candidates(keys, namePrefix)) if (!this.truthDeletes.has(g)) out.add(g);
     return [...out];
   }
 
-  /** Records this run added or changed that match `c` (the base index does not know
+  /** Records this run added or changed that match `c` (the DSS's index does not know
    *  them yet). */
   newCandidates(c: Contact): Guid[] {
-    return this.newIndex.find(c).filter((g) => this.truth(g) !== undefined);
+    if (this.truthPuts.size === 0) return [];
+    const index = (this.newIndex ??= new DuplicateIndex<Guid>());
+    for (const g of this.unindexed) {
+      index.remove(g);
+      const r = this.truthPuts.get(g);
+      if (r) index.add(g, r.contact);
+    }
+    this.unindexed.clear();
+    return index.find(c).filter((g) => this.truth(g) !== undefined);
   }
 
   nextSeq(): number {
@@ -148,8 +192,7 @@ export class Overlay implements DssView {
   putTruth(r: TruthRecord): void {
     this.truthDeletes.delete(r.guid);
     this.truthPuts.set(r.guid, r);
-    this.newIndex.remove(r.guid);
-    this.newIndex.add(r.guid, r.contact);
+    this.unindexed.add(r.guid);
     if (r.seq >= this.seq) this.seq = r.seq + 1;
   }
 
@@ -157,7 +200,8 @@ export class Overlay implements DssView {
     const last = this.truth(guid);
     if (last) this.tombstones.set(guid, { spid: by, contact: last.contact });
     this.truthPuts.delete(guid);
-    this.newIndex.remove(guid);
+    this.newIndex?.remove(guid);
+    this.unindexed.delete(guid);
     this.truthDeletes.add(guid);
   }
 

@@ -31,6 +31,7 @@ interface ActionRow {
   action: ActionKind;
   seq: number;
   since: number;
+  run: number;
 }
 interface PointRow {
   spid: string;
@@ -76,7 +77,7 @@ const toTruth = (r: TruthRow): TruthRecord => ({
   prov: JSON.parse(r.prov) as TruthRecord['prov'],
 });
 const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact), run: r.base_run, sent: r.sent === null ? null : (JSON.parse(r.sent) as Contact) });
-const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq });
+const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq, run: r.run });
 const toDevice = (r: PointRow): DeviceRecord => ({
   spid: r.spid,
   name: r.name,
@@ -138,7 +139,13 @@ export class Dss implements DssView {
       keysDelete: p('DELETE FROM dup_keys WHERE guid = ?'),
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
+      // Records with this name that share a number or an e-mail (the detector's rule).
+      keyNameAndReach: p(`SELECT DISTINCT n.guid FROM dup_keys n JOIN dup_keys r ON r.guid = n.guid
+                          WHERE n.key = ? AND r.key IN (SELECT value FROM json_each(?))`).pluck(),
+      keyPrefixAndReach: p(`SELECT DISTINCT n.guid FROM dup_keys n JOIN dup_keys r ON r.guid = n.guid
+                            WHERE n.key >= ? AND n.key < ? AND r.key IN (SELECT value FROM json_each(?))`).pluck(),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
+      hasRows: p('SELECT EXISTS (SELECT 1 FROM maps WHERE spid = ?) OR EXISTS (SELECT 1 FROM actions WHERE spid = ?)').pluck(),
       map: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid = ?'),
       mapByLuid: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND luid = ?'),
       mapsOf: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ?'),
@@ -147,13 +154,13 @@ export class Dss implements DssView {
       mapDelete: p('DELETE FROM maps WHERE spid = ? AND guid = ?'),
       mapDeleteLuid: p('DELETE FROM maps WHERE spid = ? AND luid = ? AND guid <> ?'),
       mapsForget: p('DELETE FROM maps WHERE spid = ?'),
-      action: p('SELECT spid, guid, action, seq, since FROM actions WHERE spid = ? AND guid = ?'),
-      actionsOf: p('SELECT spid, guid, action, seq, since FROM actions WHERE spid = ?'),
-      actionPut: p(`INSERT INTO actions (spid, guid, action, seq, since) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (spid, guid) DO UPDATE SET action = excluded.action, seq = excluded.seq,
+      action: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid = ?'),
+      actionsOf: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?'),
+      actionPut: p(`INSERT INTO actions (spid, guid, action, seq, since, run) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (spid, guid) DO UPDATE SET action = excluded.action, seq = excluded.seq, run = excluded.run,
                     since = CASE WHEN actions.action = excluded.action THEN actions.since ELSE excluded.since END`),
       actionDelete: p('DELETE FROM actions WHERE spid = ? AND guid = ?'),
-      pushList: p(`SELECT spid, guid, action, seq, since FROM actions WHERE spid = ?
+      pushList: p(`SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?
                    ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
       pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),
       points: p('SELECT * FROM sync_points ORDER BY priority, created_at'),
@@ -214,11 +221,28 @@ export class Dss implements DssView {
   pendingOf(spid: Spid): PendingAction[] {
     return (this.st.actionsOf.all(spid) as ActionRow[]).map(toAction);
   }
+  /** Only records that can be duplicates: the same name and a shared number or e-mail; with
+   *  no number or e-mail, the same name (an identical record); with no name, a shared number
+   *  or e-mail. Records identical in every element share all of these keys. */
   candidates(keys: readonly string[], namePrefix?: string): Guid[] {
+    const name = keys.find((k) => k.startsWith('n:'));
+    const reach = keys.filter((k) => !k.startsWith('n:'));
     const out = new Set<Guid>();
-    for (const k of keys) for (const g of this.st.keyGet.all(k) as Guid[]) out.add(g);
-    if (namePrefix) for (const g of this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) out.add(g);
+    const add = (gs: unknown[]) => {
+      for (const g of gs as Guid[]) out.add(g);
+    };
+    if (name && reach.length > 0) add(this.st.keyNameAndReach.all(name, JSON.stringify(reach)));
+    else if (name) add(this.st.keyGet.all(name));
+    else for (const k of reach) add(this.st.keyGet.all(k));
+    if (namePrefix) {
+      if (reach.length > 0) add(this.st.keyPrefixAndReach.all(namePrefix, `${namePrefix}\uffff`, JSON.stringify(reach)));
+      else add(this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`));
+    }
     return [...out];
+  }
+  /** Whether the device has any map entry or pending action at all. */
+  hasRows(spid: Spid): boolean {
+    return this.st.hasRows.get(spid, spid) === 1;
   }
   nextSeq(): number {
     return (this.st.maxSeq.get() as number) + 1;
@@ -249,9 +273,17 @@ export class Dss implements DssView {
         if (t) this.st.tombstonePut.run(guid, t.spid, opts.runId, JSON.stringify(t.contact));
       }
       for (const r of ov.truthPuts.values()) {
+        // The detector's keys change only when a name, number or e-mail does. (The version
+        // before this run is read before the write below replaces it.)
+        const before = ov.baseTruth(r.guid);
         this.st.truthPut.run({ guid: r.guid, seq: r.seq, contact: JSON.stringify(r.contact), prov: JSON.stringify(r.prov), sort: nameKey(r.contact), at: opts.now });
-        this.st.keysDelete.run(r.guid);
-        for (const k of indexKeys(r.contact)) this.st.keyPut.run(k, r.guid);
+        const keys = indexKeys(r.contact);
+        if (before) {
+          const old = indexKeys(before.contact);
+          if (old.length === keys.length && old.every((k, i) => k === keys[i])) continue;
+          this.st.keysDelete.run(r.guid);
+        }
+        for (const k of keys) this.st.keyPut.run(k, r.guid);
       }
       for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
       // Removals first, so that a LUID moved from one record to another never collides.
@@ -267,7 +299,7 @@ export class Dss implements DssView {
       }
       for (const [k, a] of ov.actions) {
         const [spid, guid] = k.split('\u0000') as [Spid, Guid];
-        if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now);
+        if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now, a.run ?? opts.runId);
         else this.st.actionDelete.run(spid, guid);
       }
       for (const c of opts.conflicts) {

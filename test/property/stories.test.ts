@@ -122,7 +122,9 @@ async function play(story: Story): Promise<{ scenario: Scenario; session: Scenar
         if (held.length === 0) break;
         const key = held[plan.key % held.length]!;
         const k = Number(key.slice(1));
-        const value = plan.field === 'tel' ? telOf(k, plan.v + 1) : plan.field === 'email' ? `p${k}.${plan.v}@example.org` : `note ${plan.v}`;
+        // Every edit writes a value never written before, so no edit is a no-op.
+        const n = edits.length + 1;
+        const value = plan.field === 'tel' ? telOf(k, n) : plan.field === 'email' ? `p${k}.${n}@example.org` : `note ${n}`;
         step = { edit: id, update: { key, [plan.field]: plan.field === 'note' ? value : [value] } };
         edits.push({ key, field: plan.field, value });
         break;
@@ -227,7 +229,8 @@ function writeStory(scenario: Scenario, seed: number, reason: string): string {
 
 describe('random stories keep the four invariants', () => {
   it(`${STORIES} stories converge, lose nothing, make no duplicates and settle`, async () => {
-    const seed = Number(process.env.CONCORD_SEED ?? Date.now() % 1_000_000);
+    // A fixed seed by default, so CI is reproducible; CONCORD_SEED=random explores new stories.
+    const seed = process.env.CONCORD_SEED === 'random' ? Date.now() % 1_000_000 : Number(process.env.CONCORD_SEED ?? 20261125);
     let played = 0;
     await fc.assert(
       fc.asyncProperty(storyArb, async (story) => {

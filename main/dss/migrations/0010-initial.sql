@@ -57,6 +57,7 @@ CREATE TABLE actions (
   action TEXT NOT NULL CHECK (action IN ('ADD', 'UPDATE', 'DELETE')),
   seq    INTEGER NOT NULL,
   since  INTEGER NOT NULL,
+  run    INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (spid, guid)
 ) STRICT;
 CREATE INDEX actions_push ON actions (spid, action, seq);

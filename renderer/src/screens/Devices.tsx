@@ -1,10 +1,12 @@
 // Devices: each paired sync point with its kind and link, whether it is online, its last
 // sync and outcome, what is still waiting for it (with the list behind the sentence), and
-// Sync now / Rename / Forget.
-import { useState } from 'react';
-import type { DeviceStatus, PendingItem } from '../../../main/api/contract';
-import { request } from '../../api';
-import { announce, useDevices } from '../hooks';
+// Sync now / Rename / Forget / auto-sync. Above them: phones just plugged in that are not
+// paired yet (pair, with auto-sync or not, or ignore), and pairing a SyncML client on the
+// home network (name, user, password), with the LAN URL when LAN sync is on.
+import { useEffect, useState } from 'react';
+import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
+import { client, request } from '../../api';
+import { announce, useDevices, useHub } from '../hooks';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
@@ -16,6 +18,7 @@ export function DevicesScreen() {
           Devices
         </h2>
       </div>
+      <DiscoveredPhones />
       {devices.length === 0 && <p className="muted">No devices are paired yet. Plug in a phone or start a sync from a device on your network.</p>}
       <ul className="cards">
         {devices.map((d) => (
@@ -24,6 +27,178 @@ export function DevicesScreen() {
           </li>
         ))}
       </ul>
+      <PairSyncml />
+    </section>
+  );
+}
+
+/** Phones connected now and not paired: the hub's `devices:discovered` list and event. */
+function DiscoveredPhones() {
+  const [phones, setPhones] = useState<DiscoveredPhone[]>([]);
+  useEffect(() => {
+    let live = true;
+    request('devices:discovered', {}).then(
+      (list) => live && setPhones(list),
+      () => undefined,
+    );
+    const off = client.on('devices:discovered', (list) => {
+      setPhones(list);
+      if (list.length > 0) announce(`New phone connected: ${list[list.length - 1]!.name}.`);
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+  if (phones.length === 0) return null;
+  return (
+    <section aria-labelledby="discovered-heading" className="discovered">
+      <h3 id="discovered-heading">New phones connected</h3>
+      <ul className="cards">
+        {phones.map((p) => (
+          <li key={p.spid}>
+            <DiscoveredCard p={p} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
+  const [name, setName] = useState(p.name);
+  const [autoSync, setAutoSync] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const headingId = `discovered-${p.spid}`;
+  const storages = p.storages.map((s) => (s === 'SM' ? 'SIM card' : s === 'ME' ? 'phone memory' : s)).join(' and ');
+  const act = async (what: () => Promise<unknown>) => {
+    setError(null);
+    setBusy(true);
+    try {
+      await what();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <article className="card" aria-labelledby={headingId} data-discovered={p.spid}>
+      <h4 id={headingId}>{p.name}</h4>
+      <p className="muted">
+        {linkLabel(p.link)} on {p.port}: {storages}, room for {p.capacity} entries. IMEI {p.imei}.
+      </p>
+      <form
+        className="inline-form wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(async () => {
+            await request('devices:pairPhone', { spid: p.spid, autoSync, ...(name.trim() ? { name: name.trim() } : {}) });
+            announce(`${name.trim() || p.name} is paired${autoSync ? ' and syncing' : ''}.`);
+          });
+        }}
+      >
+        <label>
+          Name <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync whenever it is connected
+        </label>
+        <button type="submit" className="primary" disabled={busy}>
+          Pair this phone
+        </button>
+        <button type="button" disabled={busy} onClick={() => void act(() => request('devices:ignorePhone', { spid: p.spid }))}>
+          Ignore
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="error-text">
+          {error}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** Approve a laptop or phone that syncs over SyncML on the home network. */
+function PairSyncml() {
+  const info = useHub('app:info', {}, ['settings']).value;
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [user, setUser] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const userProblem = user && /[:\s]/.test(user) ? 'The user name must not contain spaces or colons.' : null;
+  return (
+    <section aria-labelledby="syncml-heading" className="pair-syncml">
+      <h3 id="syncml-heading">Laptops and phones on your network (SyncML)</h3>
+      <p className="muted" data-testid="lan-url">
+        {info?.lanUrl ? (
+          <>
+            LAN sync is on. Point the device&apos;s sync settings at <code>{info.lanUrl}</code> with the user name and password you choose here.
+          </>
+        ) : (
+          <>LAN sync is off. Start the hub with <code>--lan-port N</code> to let paired devices sync over the network; you can pair them now.</>
+        )}
+      </p>
+      {done && <p role="status">{done}</p>}
+      {!open ? (
+        <button type="button" onClick={() => { setOpen(true); setDone(null); }}>
+          Pair a SyncML device…
+        </button>
+      ) : (
+        <form
+          className="stack-form"
+          aria-label="Pair a SyncML device"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (userProblem) return setError(userProblem);
+            setError(null);
+            request('devices:pairSyncml', { name: name.trim(), user, password }).then(
+              () => {
+                setOpen(false);
+                setPassword('');
+                setDone(`${name.trim()} is paired. It can sync as ${user}.`);
+                announce(`${name.trim()} is paired.`);
+                setName('');
+                setUser('');
+              },
+              (err: Error) => setError(err.message),
+            );
+          }}
+        >
+          <label>
+            Device name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="Work laptop" />
+          </label>
+          <label>
+            User name{' '}
+            <input value={user} onChange={(e) => setUser(e.target.value)} required maxLength={100} autoComplete="off" aria-invalid={!!userProblem} aria-describedby={userProblem ? 'syncml-user-problem' : undefined} />
+          </label>
+          {userProblem && (
+            <p id="syncml-user-problem" className="error-text">
+              {userProblem}
+            </p>
+          )}
+          <label>
+            Password <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={200} autoComplete="new-password" />
+          </label>
+          {error && (
+            <p role="alert" className="error-text">
+              {error}
+            </p>
+          )}
+          <div className="toolbar">
+            <button type="submit" className="primary" disabled={!!userProblem}>
+              Pair
+            </button>
+            <button type="button" onClick={() => { setOpen(false); setError(null); }}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
     </section>
   );
 }
@@ -125,6 +300,18 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
           ))}
         </ul>
       )}
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={d.autoSync}
+          disabled={busy}
+          onChange={(e) => {
+            const on = e.target.checked;
+            void act(() => request('devices:setAutoSync', { spid: d.spid, on }));
+          }}
+        />{' '}
+        Sync whenever it is connected
+      </label>
       {d.lostState && <p className="note">This device lost its sync state; the next sync matches what it holds again, without duplicates.</p>}
       {error && (
         <p role="alert" className="error-text">

@@ -103,7 +103,7 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
           Name <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
         </label>
         <label className="inline">
-          <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync whenever it is connected
+          <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync by itself whenever it appears
         </label>
         <button type="submit" className="primary" disabled={busy}>
           Pair this phone
@@ -310,7 +310,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
             void act(() => request('devices:setAutoSync', { spid: d.spid, on }));
           }}
         />{' '}
-        Sync whenever it is connected
+        Sync by itself whenever it appears
       </label>
       {d.lostState && <p className="note">This device lost its sync state; the next sync matches what it holds again, without duplicates.</p>}
       {error && (

@@ -133,7 +133,17 @@ export function truthSignatures(hub: Hub): string[] {
 /** A proxy that forwards every POST to `target` and, on the requests listed in `cut`
  *  (1-based, counted over the proxy's life), lets the hub answer but drops the reply:
  *  the hub processed the message, the client never hears back. */
-export async function startCuttingProxy(): Promise<{ url: string; setTarget(u: string): void; cut: Set<number>; count: () => number; close(): Promise<void> }> {
+export interface CuttingProxy {
+  url: string;
+  setTarget(u: string): void;
+  cut: Set<number>;
+  count: () => number;
+  /** Called when a reply is dropped (e.g. to kill the hub at that instant). */
+  onCut: ((k: number) => void) | null;
+  close(): Promise<void>;
+}
+
+export async function startCuttingProxy(): Promise<CuttingProxy> {
   let target = '';
   let n = 0;
   const cut = new Set<number>();
@@ -151,6 +161,7 @@ export async function startCuttingProxy(): Promise<{ url: string; setTarget(u: s
           r.on('data', (c: Buffer) => body.push(c));
           r.on('end', () => {
             if (cut.has(k)) {
+              proxy.onCut?.(k);
               req.socket.destroy();
               return;
             }
@@ -165,7 +176,8 @@ export async function startCuttingProxy(): Promise<{ url: string; setTarget(u: s
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const proxy: CuttingProxy = {
+    onCut: null,
     url: `http://127.0.0.1:${port}/syncml`,
     setTarget: (u) => {
       target = u;
@@ -178,6 +190,7 @@ export async function startCuttingProxy(): Promise<{ url: string; setTarget(u: s
         server.close(() => r());
       }),
   };
+  return proxy;
 }
 
 /** The two multisets' differences (a few of each), for readable failures. */

@@ -21,9 +21,13 @@ type Kind = HubChangeKind | 'run' | 'progress' | 'discovered';
 
 /** Read requests answered from the cache, and what invalidates them. */
 const READS: Partial<Record<RequestName, Kind[]>> = {
-  'app:info': ['settings', 'run'],
+  // `running` is kept up to date from the run events (receive()).
+  'app:info': ['settings'],
   'contacts:get': ['contacts'],
-  'devices:list': ['devices', 'run', 'progress'],
+  // The hub says 'devices' changed on attach, detach, pairing and at the end of every run;
+  // in between, a run's acknowledgements move the pending counts, which the list shows as
+  // they were before the run until it ends (the UI reloads it only on 'devices' anyway).
+  'devices:list': ['devices'],
   'devices:pending': ['devices', 'run', 'progress', 'contacts'],
   'devices:discovered': ['discovered', 'devices'],
   'conflicts:list': ['conflicts', 'run'],
@@ -37,6 +41,8 @@ export class RemoteApi implements ApiLike {
   private readonly waiting = new Map<number, (m: Answer) => void>();
   private nextId = 1;
   private readonly cache = new Map<string, { kinds: Kind[]; result: Result<unknown> }>();
+  /** Reads on their way to the hub: the same read asked again waits for the same answer. */
+  private readonly inFlight = new Map<string, Promise<Result<unknown>>>();
   /** Bumped on every invalidation, so a reply computed before it is not cached after it. */
   private generation = 0;
   private readonly index: ContactIndex;
@@ -75,21 +81,32 @@ export class RemoteApi implements ApiLike {
     if (name === 'contacts:list') return this.list(args);
     const kinds = READS[name];
     const key = kinds ? `${name}\u0000${JSON.stringify(args ?? {})}` : '';
-    if (kinds) {
-      const hit = this.cache.get(key);
-      if (hit) return hit.result;
-    } else {
+    if (!kinds) {
       this.invalidate(null); // a write: whatever it touched is read again
+      const result = await this.forward(name, args);
+      this.invalidate(null);
+      return result;
     }
+    const hit = this.cache.get(key);
+    if (hit) return hit.result;
     const gen = this.generation;
+    const flying = this.inFlight.get(key);
+    if (flying) return flying;
+    const p = this.forward(name, args).then((result) => {
+      if (this.inFlight.get(key) === p) this.inFlight.delete(key);
+      if (result.ok && gen === this.generation) {
+        if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, { kinds, result });
+      }
+      return result;
+    });
+    this.inFlight.set(key, p);
+    return p;
+  }
+
+  private async forward(name: RequestName, args: unknown): Promise<Result<unknown>> {
     const m = await this.send({ type: 'call', id: 0, channel: name, args });
-    const result = (m.type === 'reply' ? m.result : errorResult('internal', 'Unexpected answer from the hub.')) as Result<unknown>;
-    if (kinds && result.ok && gen === this.generation) {
-      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, { kinds, result });
-    }
-    if (!kinds) this.invalidate(null);
-    return result;
+    return (m.type === 'reply' ? m.result : errorResult('internal', 'Unexpected answer from the hub.')) as Result<unknown>;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -133,6 +150,15 @@ export class RemoteApi implements ApiLike {
   private invalidate(kind: Kind | null): void {
     this.generation++;
     for (const [k, v] of this.cache) if (kind === null || v.kinds.includes(kind)) this.cache.delete(k);
+    for (const [k] of this.inFlight) if (kind === null || READS[k.slice(0, k.indexOf('\u0000')) as RequestName]?.includes(kind)) this.inFlight.delete(k);
+  }
+
+  /** app:info's `running` follows the run events, so asking it never waits for the hub. */
+  private setRunning(running: boolean): void {
+    for (const [k, v] of this.cache) {
+      if (!k.startsWith('app:info\u0000') || !v.result.ok) continue;
+      v.result = { ok: true, value: { ...(v.result.value as object), running } };
+    }
   }
 
   private receive(m: ToServer): void {
@@ -152,7 +178,10 @@ export class RemoteApi implements ApiLike {
           if (kind === 'contacts') this.refreshContacts();
         } else if (event === 'sync:progress') {
           const p = m.payload as SyncProgress;
-          if (p.type === 'run-started' || p.type === 'run-finished' || p.type === 'run-failed') this.invalidate('run');
+          if (p.type === 'run-started' || p.type === 'run-finished' || p.type === 'run-failed') {
+            this.invalidate('run');
+            this.setRunning(p.type === 'run-started');
+          }
           else if (p.type === 'committed' || p.type === 'device-done' || p.type === 'device-retrieved') this.invalidate('progress');
         } else if (event === 'devices:discovered') this.invalidate('discovered');
         for (const l of this.listeners) {

@@ -348,6 +348,13 @@ export async function atChannelTarget(): Promise<FuzzTarget<Uint8Array>> {
   const phones = charsets.map((cs) => Object.assign(Object.create(AtPhone.prototype) as AtPhone, { charset: cs }));
   return {
     name: 'at-channel',
+    // Reported, pinned by an it.fails test in parsers.test.ts: receive() re-copies and
+    // re-scans the whole unfinished line on every chunk (main/devices/at-phonebook/
+    // at-channel.ts), so a long line arriving in small chunks costs quadratic time.
+    known: (e, input) =>
+      e instanceof Violation && /took \d+ ms/.test(e.message) && Math.max(...Buffer.from(input).toString('latin1').split(/\r|\n/).map((l) => l.length)) > 2000
+        ? 'AT line parser quadratic on a long unfinished line (at-channel.ts receive)'
+        : null,
     gen: mixed<Uint8Array>({ structured: atResponseArb, seeds, toBytes: (x) => x, fromBytes: (b) => b }),
     exec: async (input) => {
       const link = new MemLink();

@@ -204,7 +204,7 @@ export function sigDiff(left: string[], right: string[]): { onlyLeft: string[]; 
     else onlyRight.push(s);
   }
   const onlyLeft = [...count.entries()].flatMap(([s, k]) => Array<string>(k).fill(s));
-  return { onlyLeft: onlyLeft.slice(0, 3), onlyRight: onlyRight.slice(0, 3), sizes: [left.length, right.length] };
+  return { onlyLeft: onlyLeft.slice(0, 8), onlyRight: onlyRight.slice(0, 8), sizes: [left.length, right.length] };
 }
 
 export function expectSame(left: string[], right: string[]): void {

@@ -286,15 +286,20 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       continue;
     }
     const pend = ov.pending(spid, match);
-    const rec = recover({ pending: pend?.action ?? null, state: 'ADDED', duplicate: true });
-    plan.rows.push({ spid, luid: luid, row: rec.row, guid: match });
+    const deletedNow = !ov.truth(match) && ov.tombstones.has(match);
+    // Deleted from the truth in this run: as R1, the device is told to delete it too.
+    const rec = recover({ pending: deletedNow ? 'DELETE' : (pend?.action ?? null), state: 'ADDED', duplicate: true });
+    plan.rows.push({ spid, luid, row: rec.row, guid: match });
     lostMatched.get(spid)?.add(match);
     touched.add(match);
     ov.putMap({ spid, guid: match, luid: luid, base: data });
     switch (rec.row) {
       case 'R1': {
         // It matches the last base of a pending DELETE: told again to delete.
-        const base = deleteBases.get(match);
+        // The device holds it: an ADD still pending for it was applied (its ack lost), so
+        // what it needs now is the DELETE.
+        if (deletedNow && pend?.action === 'ADD') ov.setPending(spid, match, null);
+        const base = deleteBases.get(match) ?? (deletedNow ? project(ov.tombstones.get(match)!.contact, p.capacity) : undefined);
         if (base && !equalContacts(data, base)) plan.conflicts.push(editOfDeleted(ov, match, spid, data));
         break;
       }
@@ -427,15 +432,16 @@ function heldAfterPush(ov: Overlay, spid: Spid): number {
 /** One acknowledgement, in time or late: the action is done on the device. */
 export function applyAck(ov: Overlay, p: PointInfo, action: ActionKind, guid: Guid, luid: Luid, stored: Contact | null): void {
   const pend = ov.pending(p.spid, guid);
+  const m = ov.mapOf(p.spid, guid);
+  // An acknowledgement the hub already counted (sent again): nothing to do.
+  if (pend?.action !== action && (action === 'DELETE' ? !m : m?.luid === luid)) return;
   if (pend?.action === action) ov.setPending(p.spid, guid, null);
   switch (action) {
     case 'ADD':
-    case 'UPDATE': {
-      const m = ov.mapOf(p.spid, guid);
-      if (action === 'ADD' && m && m.luid === luid && stored === null) return; // a resent ack
-      ov.putMap({ spid: p.spid, guid, luid, base: stored });
+    case 'UPDATE':
+      // As if it had arrived in time: the device's base dates from the run that planned it.
+      ov.putMap({ spid: p.spid, guid, luid, base: stored, run: pend?.run ?? m?.run ?? 0 });
       return;
-    }
     case 'DELETE':
       ov.deleteMap(p.spid, guid);
       return;
@@ -498,6 +504,14 @@ function findDuplicate(
   }
   for (const [guid, base] of deleteBases) {
     if (!ov.mapOf(p.spid, guid) && isDuplicate(data, base)) matches.push({ guid, seq: -1, rank: -1 });
+  }
+  // A record another device deleted in this very run is not brought back by a device that
+  // still holds it (one that lost its sync state, or a handset listing it): it is that
+  // record, and the device is told to delete it too.
+  if (matches.length === 0) {
+    for (const [guid, t] of ov.tombstones) {
+      if (!deletedHere.has(guid) && !ov.mapOf(p.spid, guid) && isDuplicate(data, project(t.contact, p.capacity))) matches.push({ guid, seq: -1, rank: -1 });
+    }
   }
   matches.sort((a, b) => a.rank - b.rank || a.seq - b.seq);
   return matches[0]?.guid;

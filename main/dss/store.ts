@@ -453,6 +453,7 @@ export class Dss implements DssView {
     return Number(this.st.runStart.run(at, JSON.stringify(devices)).lastInsertRowid);
   }
   finishRun(s: RunSummary): void {
+    this.hook('run-finish');
     this.st.runFinish.run(s.finishedAt, JSON.stringify(s.counts), s.conflicts, s.outcome, s.error ?? null, s.id);
   }
   runs(limit: number): RunSummary[] {

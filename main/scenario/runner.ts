@@ -176,7 +176,8 @@ export class ScenarioSession {
     const key = 'update' in s ? s.update.key : s.delete;
     const ref = this.keys.get(key);
     if (!ref) throw new Fail(`no contact with key "${key}" was added`);
-    const guid = this.guidOf(ref) ?? this.findInTruth(ref.data);
+    const known = this.guidOf(ref);
+    const guid = known && this.hub.contact(known) ? known : this.findInTruth(ref.data);
     if (!guid) throw new Fail(`the hub holds no contact "${key}"`);
     if ('update' in s) {
       const current = this.hub.contact(guid)?.contact;

@@ -164,10 +164,25 @@ async function play(story: Story): Promise<{ scenario: Scenario; session: Scenar
     }
     if (step) {
       scenario.steps.push(step);
-      await session.step(step);
+      try {
+        await session.step(step);
+      } catch (e) {
+        throw new StoryError(scenario, session, e);
+      }
     }
   }
   return { scenario, session, edits };
+}
+
+/** A story that failed while being played: it carries what was played, to be written out. */
+class StoryError extends Error {
+  constructor(
+    readonly scenario: Scenario,
+    readonly session: ScenarioSession,
+    cause: unknown,
+  ) {
+    super((cause as Error).message, { cause });
+  }
 }
 
 /** Invariant 2, nothing lost: the last value each edit gave a field is in the truth, or lost
@@ -234,7 +249,16 @@ describe('random stories keep the four invariants', () => {
     let played = 0;
     await fc.assert(
       fc.asyncProperty(storyArb, async (story) => {
-        const { scenario, session, edits } = await play(story);
+        let played_: Awaited<ReturnType<typeof play>>;
+        try {
+          played_ = await play(story);
+        } catch (e) {
+          if (!(e instanceof StoryError)) throw e;
+          await e.session.dispose();
+          const file = writeStory(e.scenario, seed, e.message);
+          throw new Error(`${e.message}\nreplay: node bin/concord.mjs scenario run ${file}`, { cause: e });
+        }
+        const { scenario, session, edits } = played_;
         try {
           await session.run(session.allDevices()); // the final fault-free run
           session.checkConverged(); // 1. converged

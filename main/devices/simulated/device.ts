@@ -185,7 +185,13 @@ export class SimulatedDevice implements SyncPoint {
         continue;
       }
       const luid = this.apply(op);
-      onAcks([{ op, ok: true, luid }]);
+      try {
+        onAcks([{ op, ok: true, luid }]);
+      } catch (e) {
+        // The hub died taking the acknowledgement: a log device sends it again next time.
+        if (this.changeTracking === 'log') this.lateAcks.push({ guid: op.guid, action: op.action, luid, data: this.held.get(luid)?.data });
+        throw e;
+      }
     }
   }
 

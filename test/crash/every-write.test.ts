@@ -168,12 +168,9 @@ describe('a hub killed before any DSS write of a run', () => {
   // re-send that Map at its next session — so an ADD it applied is added a second time.
   // This test pins the failures to exactly that case; it fails if any other write breaks,
   // and says so when the simulator is fixed.
-  it('with the plain SimulatedDevice, the only failures are ADDs on log devices whose acknowledgement died with the hub', async () => {
+  it('with the plain SimulatedDevice too (a log device re-sends an acknowledgement the dead hub never took)', async () => {
     const outcomes = await everyWrite(writes, reference, false);
     const failed = outcomes.filter((o) => o.failure);
-    const known = (o: Outcome) => /^ack of ADD .* \(log\)$/.test(o.write) && /^not converged: \w+: expected \d+ contact\(s\), found \d+; missing -; unexpected \{[^}]*\} ×1$|^duplicates in \w+:/.test(o.failure!);
-    expect(failed.filter((o) => !known(o)), report(failed.filter((o) => !known(o)), writes.length)).toEqual([]);
-    if (failed.length === 0) console.log('known issue fixed: the plain SimulatedDevice now re-sends unconfirmed acknowledgements; this test can become the strict one');
-    else console.log(`known issue (simulator forgets acknowledgements the dead hub did not take): ${failed.length} of ${writes.length} crash points duplicate a record:\n${report(failed, writes.length)}`);
+    expect(failed, report(failed, writes.length)).toEqual([]);
   });
 });

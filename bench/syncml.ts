@@ -1,6 +1,6 @@
 // SyncML benchmark (issue 4): SyncEvolution's client against the hub, and against
 // SyncEvolution's own server (server-baseline.sh), same data, same machine. Prints figures;
-// fails nothing on a slow machine. `node bin/run-ts.mjs bench/syncml.ts [N]`.
+// fails nothing on a slow machine. `node bin/run-ts.mjs bench/syncml.ts [N] [--hub-only]`.
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,7 +43,7 @@ function fmt(t: Timing): string {
   return t.rc === 0 ? `${t.seconds.toFixed(2)} s` : `failed (rc ${t.rc})`;
 }
 
-export async function run(n = 10_000): Promise<Record<string, unknown>> {
+export async function run(n = 10_000, opts: { baseline?: boolean } = {}): Promise<Record<string, unknown>> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-syncml-'));
   const results: Record<string, unknown> = { contacts: n };
   try {
@@ -53,7 +53,15 @@ export async function run(n = 10_000): Promise<Record<string, unknown>> {
     gen([String(n), folder, '--seed', '4']);
     const hub = Hub.open({ dataDir: hubData, region: 'GB' });
     pairSyncmlDevice(hub, 'bench', 'bench', 'bench-pw');
-    const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0 });
+    const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, stateDir: path.join(hubData, 'syncml') });
+    // Time the hub spends writing what a session received (kept for a resume, Alert 225).
+    let keepMs = 0;
+    const keep = ep.server.keep.bind(ep.server);
+    ep.server.keep = (...args) => {
+      const t0 = performance.now();
+      keep(...args);
+      keepMs += performance.now() - t0;
+    };
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
@@ -61,6 +69,7 @@ export async function run(n = 10_000): Promise<Record<string, unknown>> {
     const login = { SYNC_USER: 'bench', SYNC_PASS: 'bench-pw' };
     const root = path.join(base, 'clients');
     const slow = await client(root, ep.url, folder, 'slow', 'bench', login);
+    const slowKeepMs = Math.round(keepMs);
     const idle = await client(root, ep.url, folder, 'two-way', 'bench', login);
     gen(['--modify', '10', folder, '--seed', '5']);
     const hubEdits = hub.contacts().slice(0, 5);
@@ -69,7 +78,11 @@ export async function run(n = 10_000): Promise<Record<string, unknown>> {
     clearInterval(sampler);
     await ep.close();
     await hub.close();
-    results.hub = { slowSync: slow, idleTwoWay: idle, twoWay10: twoWay, peakRssMB: Math.round(peak / 2 ** 20) };
+    results.hub = { slowSync: slow, slowSyncKeepMs: slowKeepMs, idleTwoWay: idle, twoWay10: twoWay, peakRssMB: Math.round(peak / 2 ** 20) };
+    if (opts.baseline === false) {
+      results.baseline = { error: 'not run (--hub-only)' };
+      return results;
+    }
 
     // ---- the baseline --------------------------------------------------------------------
     const sroot = path.join(base, 'baseline');
@@ -96,17 +109,25 @@ export async function run(n = 10_000): Promise<Record<string, unknown>> {
     }
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
+    report(n, results);
   }
-  const h = results.hub as { slowSync: Timing; twoWay10: Timing; idleTwoWay: Timing; peakRssMB: number };
-  const b = results.baseline as { slowSync?: Timing; twoWay10?: Timing; error?: string };
-  console.log(`SyncML, ${n} contacts, SyncEvolution client (file backend, WBXML, MD5):`);
-  console.log(`  slow sync        hub ${fmt(h.slowSync)}   baseline ${b.slowSync ? fmt(b.slowSync) : b.error}`);
-  console.log(`  two-way 10+5 chg hub ${fmt(h.twoWay10)}   baseline ${b.twoWay10 ? fmt(b.twoWay10) : b.error} (baseline: 10 client changes)`);
-  console.log(`  idle two-way     hub ${fmt(h.idleTwoWay)}`);
-  console.log(`  hub peak RSS     ${h.peakRssMB} MB (bench process: hub + endpoint)`);
   return results;
 }
 
+function report(n: number, results: Record<string, unknown>): void {
+  if (!results.hub) return;
+  const h = results.hub as { slowSync: Timing; slowSyncKeepMs: number; twoWay10: Timing; idleTwoWay: Timing; peakRssMB: number };
+  const b = (results.baseline ?? { error: 'not run' }) as { slowSync?: Timing; twoWay10?: Timing; error?: string };
+  console.log(`SyncML, ${n} contacts, SyncEvolution client (file backend, WBXML, MD5):`);
+  console.log(`  slow sync        hub ${fmt(h.slowSync)}   baseline ${b.slowSync ? fmt(b.slowSync) : b.error}`);
+  console.log(`    of which the hub kept what it received for a resume: ${h.slowSyncKeepMs} ms`);
+  console.log(`  two-way 10+5 chg hub ${fmt(h.twoWay10)}   baseline ${b.twoWay10 ? fmt(b.twoWay10) : b.error} (baseline: 10 client changes)`);
+  console.log(`  idle two-way     hub ${fmt(h.idleTwoWay)}`);
+  console.log(`  hub peak RSS     ${h.peakRssMB} MB (bench process: hub + endpoint)`);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  await run(Number(process.argv[2] ?? 10_000));
+  const args = process.argv.slice(2);
+  const n = args.find((a) => /^\d+$/.test(a));
+  await run(Number(n ?? 10_000), { baseline: !args.includes('--hub-only') });
 }

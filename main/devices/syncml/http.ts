@@ -19,6 +19,9 @@ export interface EndpointOptions {
   /** The URL clients reach us at, when it is not our own (a proxy in front): RespURI is
    *  built from it. */
   publicUrl?: string;
+  /** Where sessions are kept for a resume (Alert 225) across restarts; the hub's data
+   *  folder + '/syncml' is the natural place. Without it, only in memory. */
+  stateDir?: string;
 }
 
 export interface SyncmlEndpoint {
@@ -53,6 +56,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     maxMsgSize: maxBody,
     ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
+    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
   httpServer.requestTimeout = 10 * 60_000;
   httpServer.on('request', (req, res) => {

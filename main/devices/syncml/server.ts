@@ -3,6 +3,8 @@
 // device's reported states (a `log` device), its Final releases retrieve(), the hub's push
 // becomes our Sync package, and the client's Statuses and Map are the acknowledgements.
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Contact } from '../../core/contact';
 import type { LateAck, ReportedRecord, Spid } from '../../core/types';
 import {
@@ -61,9 +63,11 @@ export function syncmlConfigOf(d: DeviceRecord | undefined): SyncmlDeviceConfig 
 }
 
 /** What a session received before it died, kept so that the client may resume it (Alert
- *  225) instead of starting over. Stored under `config.syncmlResume` of the device (in the
- *  DSS, so it survives the hub's process), written before each reply that acknowledges
- *  what it holds. One per device: a new session that does not resume replaces it. */
+ *  225) instead of starting over. This description lives in the DSS (`config.syncmlResume`
+ *  of the device); the records themselves (KeptEntry) are appended, before each reply that
+ *  acknowledges them, to a file in the server's `stateDir` (and held in memory), so the cost
+ *  stays linear in what the client sends. One per device: a new session that does not
+ *  resume replaces it. */
 export interface KeptSession {
   /** SyncHdr/Source of the client. */
   deviceId: string;
@@ -76,18 +80,21 @@ export interface KeptSession {
   /** Whether the resumed run reports the device as having lost its sync state. Once the
    *  interrupted run committed, the map it made is the hub's: a resume is a normal run. */
   lost: boolean;
-  /** The client's changes received so far, in order: [state, LUID, vCard text]. 'L' is an
-   *  entry of a refresh-from-client listing. Emptied once the interrupted run committed. */
-  records: [state: 'A' | 'U' | 'D' | 'L', luid: string, vcard: string][];
-  /** Map items received before the client's Final (late acknowledgements): [GUID, LUID]. */
-  lateAcks: [guid: string, luid: string][];
-  /** Session token of the session that wrote it. */
+  /** Session token of the session that wrote it (names its records). */
   token: string;
+  /** Records were received (and acknowledged) and not yet committed by a run: a resume is
+   *  possible only with them. */
+  received: boolean;
 }
+
+/** One thing a session received, in order: a record ([state, LUID, vCard text]; 'L' is an
+ *  entry of a refresh-from-client listing) or a Map item before the Final (['M', GUID, LUID],
+ *  a late acknowledgement). */
+export type KeptEntry = [state: 'A' | 'U' | 'D' | 'L' | 'M', a: string, b: string];
 
 export function keptSessionOf(d: DeviceRecord | undefined): KeptSession | undefined {
   const k = d?.config?.syncmlResume as KeptSession | undefined;
-  return k && typeof k.db === 'string' && Array.isArray(k.records) ? k : undefined;
+  return k && typeof k.db === 'string' && typeof k.token === 'string' ? k : undefined;
 }
 
 export interface ServerOptions {
@@ -99,6 +106,10 @@ export interface ServerOptions {
   maxMsgSize?: number;
   limiter?: LoginLimiter;
   now?: () => number;
+  /** Where what a session received is kept for a resume (created if missing). Without it,
+   *  it is kept in memory only: a resume after the hub's process restarted is refused
+   *  (509, a normal sync) instead. */
+  stateDir?: string;
 }
 
 export interface Reply {
@@ -241,9 +252,10 @@ export class Session {
   readonly listing: ListedRecord[] = [];
   readonly skipped: SkippedRecord[] = [];
   readonly lateAcks: LateAck[] = [];
-  /** What this session has received, as kept for a resume (KeptSession). */
+  /** This session as kept for a resume, and what it received since it was last written. */
   private kept: KeptSession | null = null;
-  private keptDirty = false;
+  private keptNew: KeptEntry[] = [];
+  private keptMetaDirty = false;
   /** A large object arriving in pieces (MoreData): the chunks so far. */
   private partial: { kind: ItemCommand['kind']; luid: string; chunks: string[]; size: number } | null = null;
   readonly retrieved = new Deferred<Retrieved>();
@@ -471,10 +483,11 @@ export class Session {
       }
     }
 
-    if (this.keptDirty && this.kept && (this.phase === 'init' || this.phase === 'receiving')) {
+    if (this.kept && (this.keptMetaDirty || this.keptNew.length) && (this.phase === 'init' || this.phase === 'receiving')) {
       // Before the reply that acknowledges them: a client that resumes will not resend them.
-      this.keptDirty = false;
-      this.server.keep(this, this.kept);
+      this.server.keep(this, this.kept, this.keptNew, this.keptMetaDirty);
+      this.keptNew = [];
+      this.keptMetaDirty = false;
     }
     let final = false;
     switch (this.phase) {
@@ -540,35 +553,38 @@ export class Session {
 
   /** Starts this session's KeptSession; a resumed session begins with what the
    *  interrupted one received. */
-  private startKeeping(db: DbState, resumed: KeptSession | undefined): void {
+  private startKeeping(db: DbState, resumed: KeptEntry[] | undefined): void {
     this.kept = {
       deviceId: this.deviceId,
       db: db.anchorKey,
       last: db.clientLast,
       mode: db.mode,
       lost: db.lost,
-      records: [],
-      lateAcks: [],
       token: this.token,
+      received: false,
     };
-    this.keptDirty = true;
-    if (!resumed) return;
-    for (const [state, luid, text] of resumed.records) {
+    this.keptMetaDirty = true;
+    for (const [state, a, b] of resumed ?? []) {
+      if (state === 'M') {
+        this.lateAck(a, b);
+        continue;
+      }
       let contact: Contact | null = null;
       if (state !== 'D') {
         try {
-          contact = vcardToContact(text);
+          contact = vcardToContact(b);
         } catch (e) {
-          this.skipped.push({ luid, reason: (e as Error).message });
+          this.skipped.push({ luid: a, reason: (e as Error).message });
           continue;
         }
       }
-      this.take(state, luid, text, contact);
+      this.take(state, a, b, contact);
     }
-    for (const [guid, luid] of resumed.lateAcks) {
-      this.lateAcks.push({ guid, action: 'ADD', luid });
-      this.kept.lateAcks.push([guid, luid]);
-    }
+  }
+
+  private lateAck(guid: string, luid: string): void {
+    this.lateAcks.push({ guid, action: 'ADD', luid });
+    this.keptNew.push(['M', guid, luid]);
   }
 
   /** The client writes this vCard version: remember it for what we send it. */
@@ -583,8 +599,7 @@ export class Session {
     if (state === 'L') this.listing.push({ luid, data: contact as Contact });
     else if (state === 'D') this.records.push({ luid, state: 'DELETED' });
     else this.records.push({ luid, state: state === 'A' ? 'ADDED' : 'UPDATED', data: contact as Contact });
-    this.kept?.records.push([state, luid, text]);
-    this.keptDirty = true;
+    this.keptNew.push([state, luid, text]);
   }
 
   private mapItem(guid: string, luid: string): void {
@@ -597,9 +612,7 @@ export class Session {
     if (this.phase === 'init' || this.phase === 'receiving') {
       // A Map resent from an earlier session whose reply never arrived: a late
       // acknowledgement (sync-method.md, "A late acknowledgement").
-      this.lateAcks.push({ guid, action: 'ADD', luid });
-      this.kept?.lateAcks.push([guid, luid]);
-      this.keptDirty = true;
+      this.lateAck(guid, luid);
     }
   }
 
@@ -887,6 +900,8 @@ export class SyncmlServer {
   readonly limiter: LoginLimiter;
   readonly maxMsgSize: number;
   readonly maxObjSize = 4_000_000;
+  /** Session token → what that session received (see KeptSession). */
+  private readonly keptMem = new Map<string, KeptEntry[]>();
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -1095,7 +1110,7 @@ export class SyncmlServer {
     clientUri: string,
     code: number,
     anchor: { last?: string; next?: string },
-  ): { code: number; db: DbState; kept?: KeptSession } {
+  ): { code: number; db: DbState; kept?: KeptEntry[] } {
     const device = this.hub.device(s.spid);
     const conf = syncmlConfigOf(device);
     const anchorKey = canonicalDb(target);
@@ -1103,7 +1118,9 @@ export class SyncmlServer {
     const serverNext = anchorNow(this.now());
     let mode: SyncMode = MODE_OF_ALERT[code] ?? 'slow';
     let status = 200;
-    let kept: KeptSession | undefined;
+    let kept: KeptEntry[] | undefined;
+    let keptMode: SyncMode | undefined;
+    let keptLost = false;
     const last = anchor.last ?? '';
     const anchorsMatch = !!stored && last !== '' && (last === stored.client || last === stored.prevClient);
     if (code === 225) {
@@ -1113,9 +1130,11 @@ export class SyncmlServer {
       // match — the client then resends its whole change log, which the method recovers
       // from — and 508 (slow sync) only when they do not.
       const k = keptSessionOf(device);
-      if (k && k.db === anchorKey && k.deviceId === s.deviceId && k.last === last) {
-        kept = k;
-        mode = k.mode;
+      const entries = k && k.db === anchorKey && k.deviceId === s.deviceId && k.last === last ? this.keptEntries(k) : null;
+      if (k && entries) {
+        kept = entries;
+        keptMode = mode = k.mode;
+        keptLost = k.lost;
       } else if (anchorsMatch) {
         status = 509;
         mode = 'two-way';
@@ -1129,7 +1148,7 @@ export class SyncmlServer {
       status = 508;
       mode = 'slow';
     }
-    const lost = kept ? kept.lost : mode === 'slow' || mode === 'refresh-from-server';
+    const lost = keptMode ? keptLost : mode === 'slow' || mode === 'refresh-from-server';
     return {
       code: status,
       db: {
@@ -1153,10 +1172,63 @@ export class SyncmlServer {
     if (conf && conf.vcardVersion !== v) this.hub.updateDeviceConfig(s.spid, { syncml: { ...conf, vcardVersion: v } });
   }
 
-  /** Writes what session `s` has received so far (before the reply acknowledging it). */
-  keep(s: Session, k: KeptSession): void {
+  /** Writes what session `s` has received since the last call (and its description, when
+   *  it changed), before the reply that acknowledges it. */
+  keep(s: Session, meta: KeptSession, entries: readonly KeptEntry[], metaChanged: boolean): void {
     if (!this.hub.device(s.spid)) return;
-    this.hub.updateDeviceConfig(s.spid, { syncmlResume: k });
+    if (entries.length && !meta.received) {
+      meta.received = true;
+      metaChanged = true;
+    }
+    if (metaChanged) {
+      const old = keptSessionOf(this.hub.device(s.spid));
+      if (old && old.token !== meta.token) this.dropEntries(old.token);
+      this.hub.updateDeviceConfig(s.spid, { syncmlResume: { ...meta } });
+    }
+    if (!entries.length) return;
+    let mem = this.keptMem.get(meta.token);
+    if (!mem) this.keptMem.set(meta.token, (mem = []));
+    for (const e of entries) mem.push(e);
+    const file = this.keptFile(meta.token);
+    if (file) {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.appendFileSync(file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      } catch {
+        // The memory copy still serves a resume while this process lives.
+      }
+    }
+  }
+
+  /** What the kept session received; null when that is no longer known (a restart
+   *  without a stateDir), so it cannot be resumed. */
+  private keptEntries(k: KeptSession): KeptEntry[] | null {
+    const mem = this.keptMem.get(k.token);
+    if (mem) return mem;
+    const file = this.keptFile(k.token);
+    if (file && fs.existsSync(file)) {
+      const out: KeptEntry[] = [];
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          out.push(JSON.parse(line) as KeptEntry);
+        } catch {
+          break; // a line cut short by a crash: its reply never left
+        }
+      }
+      return out;
+    }
+    return k.received ? null : [];
+  }
+
+  private keptFile(token: string): string | null {
+    return this.opts.stateDir && /^[0-9a-f]+$/.test(token) ? path.join(this.opts.stateDir, `resume-${token}.jsonl`) : null;
+  }
+
+  private dropEntries(token: string): void {
+    this.keptMem.delete(token);
+    const file = this.keptFile(token);
+    if (file) fs.rmSync(file, { force: true });
   }
 
   /** The run of session `s` committed what the client sent: a resume must not feed it in
@@ -1167,8 +1239,9 @@ export class SyncmlServer {
       // A refresh-from-client listing is complete only with what the run took: a resume
       // of it continues as one-way from the client (still no writes to the client).
       const mode = k.mode === 'refresh-from-client' ? 'one-way-from-client' : k.mode;
-      this.hub.updateDeviceConfig(s.spid, { syncmlResume: { ...k, mode, records: [], lateAcks: [], lost: false } });
+      this.hub.updateDeviceConfig(s.spid, { syncmlResume: { ...k, mode, lost: false, received: false } });
     }
+    this.dropEntries(s.token);
   }
 
   startRun(s: Session): void {

@@ -39,7 +39,7 @@ export async function startHub(tag: string, logins: [name: string, user: string,
   const dir = tmpDir(tag);
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   for (const [name, user, pass] of logins) pairSyncmlDevice(hub, name, user, pass);
-  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, ...opts });
+  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, stateDir: path.join(dir, 'hub', 'syncml'), ...opts });
   return {
     hub,
     ep,

@@ -8,7 +8,7 @@ import { pairSyncmlDevice } from '../../../../main/devices/syncml/pair';
 const [dataDir, port, publicUrl, user, pass] = process.argv.slice(2) as [string, string, string, string, string];
 const hub = Hub.open({ dataDir, region: 'GB' });
 if (!hub.devices().some((d) => d.kind === 'syncml')) pairSyncmlDevice(hub, 'phone', user, pass);
-const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: Number(port), publicUrl, sessionTimeoutMs: 1_500 });
+const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: Number(port), publicUrl, sessionTimeoutMs: 1_500, stateDir: `${dataDir}/syncml` });
 process.stdout.write(`READY ${ep.url}\n`);
 process.on('SIGTERM', () => {
   void ep

@@ -138,7 +138,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // The HTTP face of the same contract, for scripts: POST /api/<channel> with JSON args.
       if (!tokenMatches(tokenOf(req, url), token)) return sendJson(res, 401, { ok: false, error: { code: 'unauthorized', message: 'A valid access token is required.' } });
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'Use POST with a JSON body.' } });
-      const channel = decodeURIComponent(url.pathname.slice(5));
+      let channel: string;
+      try {
+        channel = decodeURIComponent(url.pathname.slice(5));
+      } catch {
+        return sendJson(res, 400, { ok: false, error: { code: 'bad-request', message: 'The request path is not valid.' } });
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       let tooBig = false;

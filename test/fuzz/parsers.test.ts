@@ -37,8 +37,8 @@ describe('AT driver: a phone that claims an absurd storage', () => {
   // (1-99999999) makes a sync issue two million commands; `(1-999…9)` with 400 digits makes
   // `last` Infinity and the loop never ends. Expected: an absurd range is refused or capped
   // (no phonebook holds more than a few thousand entries) — main/devices/at-phonebook/phone.ts
-  // select()/readAll(). Marked `fails` until fixed.
-  it.fails('refuses or caps a storage of 99,999,999 entries instead of reading it in 2,000,000 commands', async () => {
+  // select()/readAll(). Fixed: select() refuses a storage of more than 20,000 slots.
+  it('refuses or caps a storage of 99,999,999 entries instead of reading it in 2,000,000 commands', async () => {
     const phone = new ScriptedPhone((cmd) => {
       if (cmd === 'AT+CSCS=?') return Buffer.from('\r\n+CSCS: ("IRA")\r\n\r\nOK\r\n');
       if (cmd === 'AT+CSCS?') return Buffer.from('\r\n+CSCS: "IRA"\r\n\r\nOK\r\n');
@@ -47,9 +47,8 @@ describe('AT driver: a phone that claims an absurd storage', () => {
       return Buffer.from('\r\nOK\r\n');
     }, 2000);
     const p = await AtPhone.open(phone.link, { timeoutMs: 60_000, busyRetryMs: 0 });
-    const info = await p.select('SM');
     try {
-      await p.readAll(info);
+      await p.readAll(await p.select('SM'));
     } catch (e) {
       // A refusal is fine; the cable the fake phone pulled after 2,000 commands is not.
       if (e instanceof AtError) return;
@@ -70,8 +69,8 @@ describe('AT line parser: a long line in small chunks', () => {
   // a byte per read (a serial port delivers small reads), blocks the hub's event loop for
   // about 6 s here (128 kB: 30 s), and memory grows without limit. Expected: linear time
   // (scan only the new bytes) and a cap on a line (a phonebook line is < 1 kB), the rest
-  // dropped or the command failed. Marked `fails` until fixed.
-  it.fails('reads 64 kB without a line end, a byte at a time, in under a second', async () => {
+  // dropped or the command failed. Fixed: only new bytes are scanned, a line is capped.
+  it('reads 64 kB without a line end, a byte at a time, in under a second', async () => {
     const link = new MemLink();
     const ch = new AtChannel(link, { timeoutMs: 60_000 });
     const written = new Promise<void>((r) => (link.onWrite = () => r()));

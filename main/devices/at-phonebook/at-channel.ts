@@ -7,6 +7,9 @@
 import type { SerialLink } from '../../../native/serial';
 import { LinkLostError } from '../../hub/sync-point';
 
+/** Longer than any line a phone sends (a +CPBR entry in UCS2 is a few hundred bytes). */
+const MAX_LINE = 8192;
+
 /** The phone answered ERROR or +CME ERROR. `cme` is null for a plain ERROR. */
 export class AtError extends Error {
   constructor(
@@ -88,11 +91,15 @@ export class AtChannel {
   }
 
   private receive(chunk: Buffer): void {
+    // Only the new bytes are scanned for a line end; an unfinished line longer than any a
+    // phone sends is line noise and is dropped, so a hostile or broken device can neither
+    // make the work quadratic nor grow the buffer without bound.
+    const from = this.buf.length;
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const p = this.pending;
     if (p) this.arm(p);
     let start = 0;
-    for (let i = 0; i < this.buf.length; i++) {
+    for (let i = from; i < this.buf.length; i++) {
       const c = this.buf[i];
       if (c === 0x0d || c === 0x0a) {
         if (i > start) this.line(this.buf.subarray(start, i));
@@ -100,6 +107,7 @@ export class AtChannel {
       }
     }
     this.buf = start >= this.buf.length ? Buffer.alloc(0) : Buffer.from(this.buf.subarray(start));
+    if (this.buf.length > MAX_LINE) this.buf = Buffer.alloc(0);
   }
 
   private line(raw: Buffer): void {

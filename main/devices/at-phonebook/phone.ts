@@ -6,6 +6,9 @@ import { LinkLostError } from '../../hub/sync-point';
 import { AtChannel, AtError, GarbledError } from './at-channel';
 import { type Charset, charsetOf, decodeText, encodeText } from './charset';
 
+/** The most slots a storage may claim (real phones: 250 on a SIM, up to a few thousand). */
+const MAX_SLOTS = 20_000;
+
 export interface PhoneIdentity {
   manufacturer: string;
   model: string;
@@ -259,10 +262,16 @@ export class AtPhone {
     const m = /\+CPBR:\s*\(?\s*(\d+)\s*(?:-\s*(\d+))?\s*\)?\s*,\s*(\d*)\s*,\s*(\d*)/.exec(r);
     if (!m) throw new AtError('AT+CPBR=?', null, `unreadable limits ${JSON.stringify(r)}`);
     const first = Number(m[1]);
+    const last = m[2] ? Number(m[2]) : first;
+    // No phonebook holds more than a few thousand entries: a larger claim is a broken or
+    // hostile device, and reading it slot by slot would never end.
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first || last - first >= MAX_SLOTS) {
+      throw new AtError('AT+CPBR=?', null, `implausible phonebook size ${JSON.stringify(r)}`);
+    }
     return {
       name,
       first,
-      last: m[2] ? Number(m[2]) : first,
+      last,
       numberLength: m[3] ? Number(m[3]) : 20,
       nameLength: m[4] ? Number(m[4]) : 14,
       used,

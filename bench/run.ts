@@ -1,5 +1,5 @@
 // `npm run bench [-- name...]`: the project's benchmarks. Runs bench/core.ts and, when they
-// exist, bench/at-phonebook.ts, bench/syncml.ts and bench/ui.ts; each exports `run()`. A
+// exist, bench/at-phonebook.ts, syncml.ts, ui.ts, fuzz.ts and reliability.ts; each exports `run()`. A
 // benchmark that throws is reported and the others still run. Speed never makes this exit
 // non-zero; only a name that does not exist does.
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['core', 'at-phonebook', 'syncml', 'ui'];
+const ALL = ['core', 'at-phonebook', 'syncml', 'ui', 'fuzz', 'reliability'];
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = asked.filter((a) => !ALL.includes(a));

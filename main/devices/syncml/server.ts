@@ -762,15 +762,17 @@ export class Session {
       }
       const e = this.ops[this.sent] as OpEntry;
       const cmd = this.opCommand(e.op);
+      const bytes = Buffer.byteLength(cmd.items[0]?.data ?? '', 'utf8');
+      if (bytes > this.clientMaxObjSize) {
+        this.sent++;
+        this.refuse(e, 'too-long', `the contact (${bytes} bytes) exceeds the client's MaxObjSize (${this.clientMaxObjSize})`);
+        continue;
+      }
       const s = size(cmd);
       if (s > budget && sync.commands.length > 0) break;
       this.sent++;
       if (s > budget && cmd.kind !== 'Delete') {
         const data = Buffer.from(cmd.items[0]?.data ?? '', 'utf8');
-        if (data.length > this.clientMaxObjSize) {
-          this.refuse(e, 'too-long', `the contact (${data.length} bytes) exceeds the client's MaxObjSize`);
-          continue;
-        }
         this.chunking = { entry: e, cmd, data, offset: 0 };
         this.nextChunk(sync, budget, size);
         break;

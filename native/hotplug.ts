@@ -49,7 +49,9 @@ class PollingWatcher extends EventEmitter implements SerialWatcher {
   }
 
   start(): void {
-    void this.rescan();
+    // The first scan waits a tick, so that a listener subscribed right after start() also
+    // hears of the ports that are already there.
+    setImmediate(() => void this.rescan());
     this.timer = setInterval(() => void this.rescan(), this.opts.intervalMs ?? 1000);
     this.timer.unref();
     if ((this.opts.useUsbEvents ?? true) && udevDaemonRuns()) void this.listenUsb();

@@ -102,6 +102,11 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
           const stand = data ?? dss.mapByLuid(spid, luid)?.base ?? null;
           if (stand) listing.push({ luid, data: stand });
         }
+        // Likewise an entry the adapter itself could not read.
+        for (const s of r.skipped) {
+          const base = s.luid === null ? null : dss.mapByLuid(spid, s.luid)?.base;
+          if (base && s.luid !== null && !listing.some((x) => x.luid === s.luid)) listing.push({ luid: s.luid, data: base });
+        }
         reports.set(spid, { kind: 'snapshot', lostSyncState: r.lostSyncState, listing });
         ctx.emit({ type: 'device-retrieved', runId, spid, records: listing.length });
       }

@@ -104,6 +104,30 @@ describe('the hub', () => {
     expect(hub.dss.deviceLog('bad').map((l) => l.message).join('\n')).toMatch(/could not read/);
   });
 
+  it('never reads an entry a handset lists but Concord cannot read as deleted', async () => {
+    const hub = openHub();
+    const laptop = new SimulatedDevice({ spid: 'laptop', initial: [person('Mitsuko Uchida', '020 7946 0000')] });
+    pair(hub, laptop);
+    const phone = new SimulatedDevice({ spid: 'phone', changeTracking: 'snapshot' });
+    pair(hub, phone);
+    await hub.sync();
+    const luid = phone.records()[0]!.luid;
+    // The next listing: the entry is there, but garbled (the adapter skips it).
+    const garbled: SyncPoint = {
+      spid: 'phone',
+      changeTracking: 'snapshot',
+      capacity: {},
+      retrieve: async () => ({ changeTracking: 'snapshot', lostSyncState: false, listing: [], skipped: [{ luid, reason: 'garbled +CPBR line' }] }),
+      push: (ops, onAcks) => phone.push(ops, onAcks),
+      finish: async () => undefined,
+    };
+    hub.attach(garbled);
+    const s = await hub.sync(['phone']);
+    expect(s.counts.phone?.skipped).toBe(1);
+    expect(hub.contacts()).toHaveLength(1);
+    expect(hub.pendingOf('laptop')).toEqual([]);
+  });
+
   it('keeps an action a device refuses pending, and says so in plain words', async () => {
     const hub = openHub();
     const sim = new SimulatedDevice({ spid: 'sim', changeTracking: 'snapshot', capacity: { maxEntries: 1 }, initial: [person('Already There', '020 7946 0009')] });

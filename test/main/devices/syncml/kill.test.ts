@@ -46,7 +46,9 @@ class HubProcess {
   }
 
   static async start(args: string[]): Promise<HubProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // What the hub process says on stderr goes to ours, so a crash is not silent.
+    child.stderr?.on('data', (c: Buffer) => process.stderr.write(`[hub process] ${c.toString()}`));
     const p = new HubProcess(child);
     const ready = await Promise.race([p.line(), p.exited.then(() => 'EXITED')]);
     if (!ready.startsWith('READY')) throw new Error(`the hub process did not start: ${ready}`);
@@ -145,6 +147,7 @@ describe.skipIf(!hasSyncEvolution())('the hub killed in the middle of a SyncML s
     } finally {
       await hub.stop();
       await proxy.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
 });

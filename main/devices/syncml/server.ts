@@ -244,6 +244,8 @@ export class Session {
   /** The largest object the client accepts (its SyncHdr MaxObjSize; OMA's default floor). */
   clientMaxObjSize = 4_000_000;
   /** An outgoing object larger than one message, sent in pieces (MoreData). */
+  /** NumberOfChanges went out (in our first Sync). */
+  private announced = false;
   /** The vCard version we write to this client. */
   vcardVersion: VCardVersion = '3.0';
   private chunking: { entry: OpEntry; cmd: ItemCommand; data: Buffer; offset: number } | null = null;
@@ -751,13 +753,17 @@ export class Session {
       source: db.name,
       commands: [],
     };
-    if (this.sent === 0 && toClient && !this.chunking) sync.numberOfChanges = this.ops.length;
+    if (!this.announced && toClient) {
+      sync.numberOfChanges = this.ops.length;
+      this.announced = true;
+    }
     budget -= size(sync);
+    const emptyBudget = Math.floor(this.clientMaxMsgSize * 0.9) - 800 - size(sync);
     while (toClient && (this.chunking || this.sent < this.ops.length)) {
       if (this.chunking) {
-        // The next piece of a large object fills the rest of this message.
-        if (sync.commands.length > 0 && budget < 2048) break;
-        this.nextChunk(sync, budget, size);
+        // The next piece of a large object fills the rest of this message (or the next
+        // one, when our Statuses left too little room here).
+        if (budget >= 1024) this.nextChunk(sync, budget, size);
         break;
       }
       const e = this.ops[this.sent] as OpEntry;
@@ -770,13 +776,17 @@ export class Session {
       }
       const s = size(cmd);
       if (s > budget && sync.commands.length > 0) break;
-      this.sent++;
-      if (s > budget && cmd.kind !== 'Delete') {
+      if (s > emptyBudget && cmd.kind !== 'Delete') {
+        // Larger than any message the client takes: in pieces (MoreData), from a message
+        // with room for a fair first piece.
+        if (budget < Math.min(4096, emptyBudget / 4)) break;
+        this.sent++;
         const data = Buffer.from(cmd.items[0]?.data ?? '', 'utf8');
         this.chunking = { entry: e, cmd, data, offset: 0 };
         this.nextChunk(sync, budget, size);
         break;
       }
+      this.sent++;
       budget -= s;
       e.cmdId = cmd.cmdId;
       this.byCmd.set(cmd.cmdId, e);

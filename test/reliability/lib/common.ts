@@ -1,0 +1,277 @@
+// Shared pieces of the reliability harness (issue 6): temp folders, a seeded RNG, real
+// SyncEvolution runs (optionally inside a network namespace), the truth as
+// `concord contacts export --format json` prints it, and the comparisons of the oracle
+// (design/sync-method.md, "What must always hold").
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normalizePhone, type Contact } from '../../../main/core/contact';
+import { project, type Capacity } from '../../../main/core/projection';
+import { entriesToContacts } from '../../../main/devices/at-phonebook/mapping';
+import type { SimHandset } from '../../../main/devices/at-phonebook/simulator';
+import { toContact, type ScenarioContact } from '../../../main/scenario/format';
+import { vcardToContact } from '../../../main/devices/syncml/vcard';
+import { hasSyncEvolution, signature, sigDiff, TOOLS } from '../../main/devices/syncml/harness';
+
+export { hasSyncEvolution, signature, sigDiff, TOOLS };
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REGION = 'GB';
+
+/** A fresh folder under the system temp dir, always prefixed `concord-rel-`. */
+export function relTmp(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `concord-rel-${tag}-`));
+}
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Children started here, so a failing test leaves none behind (killed by PID). */
+export const live = new Set<ChildProcess>();
+export function killAll(): void {
+  for (const p of live) {
+    if (p.pid && p.exitCode === null && p.signalCode === null) {
+      try {
+        process.kill(p.pid, 'SIGCONT');
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+  live.clear();
+}
+
+export interface ClientRun {
+  rc: number;
+  out: string;
+  ms: number;
+}
+
+export interface ClientOptions {
+  /** CLIENT_ROOT of client-sync.sh. */
+  root: string;
+  env?: Record<string, string>;
+  /** Run inside this network namespace (`ip netns exec NS …`). */
+  netns?: string;
+  timeoutMs?: number;
+}
+
+/** One SyncEvolution session through the shared client-sync.sh. */
+export function runClient(url: string, folder: string, mode: string, cfg: string, o: ClientOptions): Promise<ClientRun> {
+  const script = path.join(TOOLS, 'client-sync.sh');
+  const [cmd, args] = o.netns ? ['ip', ['netns', 'exec', o.netns, script, url, folder, mode, cfg]] : [script, [url, folder, mode, cfg]];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd,
+      args,
+      {
+        env: { ...process.env, CLIENT_ROOT: o.root, RETRY_INTERVAL: '0', PRINTCHANGES: '0', CLIENT_LOGDIR: 'none', ...o.env },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: o.timeoutMs ?? 120_000,
+        killSignal: 'SIGKILL',
+      },
+      (err, stdout, stderr) => {
+        live.delete(child);
+        const m = /RC=(\d+)/.exec(stdout);
+        resolve({ rc: m ? Number(m[1]) : ((err as { code?: number } | null)?.code ?? 1) || 1, out: stdout + stderr, ms: Date.now() - started });
+      },
+    );
+    live.add(child);
+  });
+}
+
+export function genVcards(n: number, folder: string, seed: number): void {
+  fs.mkdirSync(folder, { recursive: true });
+  const r = spawnSync('python3', [path.join(TOOLS, 'gen-vcards.py'), String(n), folder, '--seed', String(seed), '--unique'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('gen-vcards.py failed');
+}
+
+export function vcardFiles(folder: string): string[] {
+  return fs
+    .readdirSync(folder)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
+}
+
+/** A client's vCard folder as comparison signatures. */
+export function folderSigs(folder: string): string[] {
+  return vcardFiles(folder)
+    .map((f) => signature(vcardToContact(fs.readFileSync(path.join(folder, f), 'utf8'))))
+    .sort();
+}
+
+/** The truth, read the way a user would: `concord contacts export --format json`. */
+export async function exportTruth(dataDir: string): Promise<Contact[]> {
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/concord.mjs'), 'contacts', 'export', '--format', 'json', '--data', dataDir], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`contacts export failed: ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  return (JSON.parse(out) as ScenarioContact[]).map(toContact);
+}
+
+/** The export carries no type labels; the signature ignores them too. */
+export function truthSigs(truth: Contact[]): string[] {
+  return truth.map((c) => signature(c, true)).sort();
+}
+
+/** What the handset holds, grouped back into contacts, as the hub would compare them. */
+export function phoneSigs(sim: SimHandset): string[] {
+  const out: string[] = [];
+  for (const st of sim.storages.keys()) {
+    const groups = entriesToContacts([...sim.entries(st)].map(([index, e]) => ({ index, name: e.name, number: e.number })));
+    for (const g of groups) out.push(phoneKey(g.contact));
+  }
+  return out.sort();
+}
+
+/** Name and numbers only (what a handset keeps), type labels aside (the export has none). */
+function phoneKey(c: Contact): string {
+  // The phone holds dialable characters only; a number the hub could not normalize
+  // keeps its spaces in the truth.
+  const tel = (v: string) => normalizePhone(v.replace(/[^\d+]/g, ''), REGION).replace(/\D/g, '');
+  return JSON.stringify([c.fn, c.tel.map((t) => tel(t.value)).sort()]);
+}
+
+/** The truth as the phone must hold it (its projection). */
+export function truthOnPhone(truth: Contact[], capacity: Capacity): string[] {
+  return truth
+    .map((c) => project(c, capacity))
+    .filter((c) => c.fn !== '' || c.tel.length > 0)
+    .map(phoneKey)
+    .sort();
+}
+
+export function diffText(what: string, left: string[], right: string[]): string | null {
+  const d = sigDiff(left, right);
+  if (d.onlyLeft.length === 0 && d.onlyRight.length === 0) return null;
+  return `${what}: ${JSON.stringify(d, null, 1)}`;
+}
+
+export function duplicates(sigs: string[]): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  for (const s of sigs) {
+    if (seen.has(s)) dup.push(s);
+    seen.add(s);
+  }
+  return dup;
+}
+
+/** A line-oriented child process (stdout lines), killed only by its PID. */
+export class LineChild {
+  readonly lines: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private watchers: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  stderr = '';
+  constructor(readonly proc: ChildProcess) {
+    live.add(proc);
+    let buf = '';
+    proc.stdout?.setEncoding('utf8');
+    proc.stdout?.on('data', (c: string) => {
+      buf += c;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        this.lines.push(line);
+        this.onLine?.(line);
+        this.watchers = this.watchers.filter((w) => {
+          if (!w.test(line)) return true;
+          w.resolve(line);
+          return false;
+        });
+      }
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (c: string) => {
+      this.stderr = (this.stderr + c).slice(-20_000);
+    });
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', (code, signal) => {
+        live.delete(proc);
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  onLine: ((line: string) => void) | null = null;
+
+  static spawn(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): LineChild {
+    return new LineChild(spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Resolves with the first line (seen already or to come) that passes `test`. */
+  waitLine(test: (l: string) => boolean, ms: number, what: string): Promise<string> {
+    const seen = this.lines.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`)), ms);
+      const w = {
+        test,
+        resolve: (l: string) => {
+          clearTimeout(t);
+          resolve(l);
+        },
+      };
+      this.watchers.push(w);
+      void this.exited.then(() => {
+        if (this.watchers.includes(w)) {
+          clearTimeout(t);
+          this.watchers = this.watchers.filter((x) => x !== w);
+          reject(new Error(`the process exited before ${what}; stderr: ${this.stderr.slice(-2000)}`));
+        }
+      });
+    });
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    try {
+      if (this.alive() && this.proc.pid) process.kill(this.proc.pid, sig);
+    } catch {
+      // gone
+    }
+  }
+
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(ms = 8000): Promise<void> {
+    this.signal('SIGTERM');
+    const t = await Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
+    if (!t) await this.kill();
+  }
+}

@@ -16,7 +16,7 @@ import {
 import { indexKeys, isDuplicate, nameKey, DuplicateIndex } from './duplicates';
 import { mergeActions, type MaybeAction } from './merge';
 import { heldFields, project } from './projection';
-import { recover } from './recover';
+import { recover, type RecoveryRow } from './recover';
 import {
   type ActionKind,
   type Guid,
@@ -74,6 +74,8 @@ export interface RunPlan {
   incoming: Map<Spid, PlanCounts>;
   /** Devices that said they lost their sync state in this run. */
   lostState: Spid[];
+  /** Which recovery rows fired, for the run's log and for tests. */
+  rows: { spid: Spid; luid: Luid; row: RecoveryRow | 'late-ack' | 'ignored'; guid?: Guid }[];
 }
 
 interface Change {
@@ -113,7 +115,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   const ov = new Overlay(view, input.runId);
   const points = new Map(input.points.map((p) => [p.spid, p]));
   const priorityOf = (spid: Spid) => points.get(spid)?.priority ?? Number.MAX_SAFE_INTEGER;
-  const plan: RunPlan = { overlay: ov, conflicts: [], incoming: new Map(), lostState: [] };
+  const plan: RunPlan = { overlay: ov, conflicts: [], incoming: new Map(), lostState: [], rows: [] };
   const touched = new Set<Guid>();
   const changes = new Map<Guid, Change[]>();
   const added: NewRecord[] = [];
@@ -143,6 +145,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       for (const ack of report.lateAcks) {
         applyAck(ov, p, ack.action, ack.guid, ack.luid, ack.data ? prep(ack.data, p) : null);
         touched.add(ack.guid);
+        plan.rows.push({ spid, luid: ack.luid, row: 'late-ack', guid: ack.guid });
       }
     }
 
@@ -189,9 +192,13 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     for (const r of records) {
       const known = ov.mapByLuid(spid, r.luid);
       if (r.state === 'DELETED') {
-        if (!known) continue; // an unknown LUID reported as DELETED is ignored
+        if (!known) {
+          plan.rows.push({ spid, luid: r.luid, row: 'ignored' });
+          continue; // an unknown LUID reported as DELETED is ignored
+        }
         const pend = ov.pending(spid, known.guid);
         const rec = recover({ pending: pend?.action ?? null, state: 'DELETED', duplicate: false });
+        plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: known.guid });
         if (rec.row === 'R1') continue;
         ov.setPending(spid, known.guid, null);
         ov.deleteMap(spid, known.guid);
@@ -208,6 +215,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         // A known LUID reported as ADDED is the same record: recovered as UPDATED.
         const pend = ov.pending(spid, known.guid);
         const rec = recover({ pending: pend?.action ?? null, state: 'UPDATED', duplicate: false });
+        plan.rows.push({ spid, luid: r.luid, row: rec.row, guid: known.guid });
         if (rec.row === 'R1') {
           if (!known.base || !equalContacts(data, known.base)) plan.conflicts.push(editOfDeleted(ov, known.guid, spid, data));
           continue;
@@ -224,6 +232,8 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       // ADDED, or an UPDATED record the hub never mapped (the device's log outlived its
       // map, e.g. the device was forgotten and paired again): a record under a LUID the
       // hub has never seen.
+      if (r.state === 'UPDATED') plan.rows.push({ spid, luid: r.luid, row: 'ignored' });
+
       // ADDED under a LUID the hub has never seen: the duplicate detector decides, once the
       // changes of this run are in the truth (a record another device or the editor
       // changes in this run may become its duplicate).
@@ -269,6 +279,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     const spid = p.spid;
     const match = findDuplicate(ov, p, data, deletedHere, deleteBases);
     if (!match) {
+      plan.rows.push({ spid, luid: luid, row: 'R5' });
       added.push({ spid, luid: luid, priority: p.priority, data, editor: false });
       count(spid, 'add');
       continue;
@@ -277,6 +288,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     const deletedNow = !ov.truth(match) && ov.tombstones.has(match);
     // Deleted from the truth in this run: as R1, the device is told to delete it too.
     const rec = recover({ pending: deletedNow ? 'DELETE' : (pend?.action ?? null), state: 'ADDED', duplicate: true });
+    plan.rows.push({ spid, luid, row: rec.row, guid: match });
     lostMatched.get(spid)?.add(match);
     touched.add(match);
     ov.putMap({ spid, guid: match, luid: luid, base: data });

@@ -22,6 +22,11 @@ export interface EndpointOptions {
   /** Where sessions are kept for a resume (Alert 225) across restarts; the hub's data
    *  folder + '/syncml' is the natural place. Without it, only in memory. */
   stateDir?: string;
+  /** How long a client may take to send its request headers (default 10 s) and its whole
+   *  request (default 30 s): a slow or stalled client is cut off rather than holding a
+   *  socket. (The reply may take longer: it waits for the hub's run.) */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface SyncmlEndpoint {
@@ -40,7 +45,13 @@ function lanAddress(): string {
 export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions): Promise<SyncmlEndpoint> {
   const pathName = opts.path ?? '/syncml';
   const maxBody = opts.maxBodyBytes ?? 1_000_000;
-  const httpServer = http.createServer();
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const httpServer = http.createServer({
+    headersTimeout: Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout),
+    requestTimeout,
+    // Checked often enough that the timeouts above mean what they say.
+    connectionsCheckingInterval: Math.max(250, Math.min(1000, Math.floor(requestTimeout / 4))),
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());
@@ -58,7 +69,6 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
-  httpServer.requestTimeout = 10 * 60_000;
   httpServer.on('request', (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, type: string, body: Uint8Array | string) => {
@@ -78,6 +88,14 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     const chunks: Buffer[] = [];
     let size = 0;
     let aborted = false;
+    // Node does not apply requestTimeout to a body being streamed to a handler: a client
+    // that stops mid-body is cut off by a timer of our own.
+    const bodyTimer = setTimeout(() => {
+      aborted = true;
+      send(408, 'text/plain', 'request body too slow\n');
+      req.destroy();
+    }, requestTimeout);
+    res.on('close', () => clearTimeout(bodyTimer));
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > maxBody) {
@@ -89,6 +107,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
       chunks.push(c);
     });
     req.on('end', () => {
+      clearTimeout(bodyTimer);
       if (aborted) return;
       server
         .handle({

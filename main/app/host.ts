@@ -1,8 +1,9 @@
 // Everything that lives with the hub, whichever thread or process it runs in: the Hub on its
 // SQLite file, the API handlers, the SyncML LAN endpoint (only when asked), the phones
-// plugged in (sync on connect), and the demo devices. `concord serve` runs it in a worker
-// thread (hub-worker.ts), the Electron app in a utility process (hub-host.ts), tests
-// in-process.
+// plugged in (sync on connect), and the demo devices. `concord serve` runs it on its main
+// thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
+// a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
+import path from 'node:path';
 import { Api } from '../api/handlers';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
 import { Hub } from '../hub/hub';
@@ -41,7 +42,8 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
   try {
-    if (opts.lan) lan = await startSyncmlEndpoint(hub, opts.lan);
+    // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
+    if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
     if (opts.demo) demo = await setUpDemo(hub);
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
     if (opts.phones !== false) {

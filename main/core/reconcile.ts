@@ -705,6 +705,13 @@ function groupAdded(added: readonly NewRecord[]): NewRecord[][] {
 /** The kept record of a same-person group: the union of its data elements; where the
  *  same element differs, priority decides, as in a conflict. */
 function unionOfAdded(group: readonly NewRecord[], runId: number): { contact: Contact; prov: Record<string, Provenance>; conflict?: Omit<ConflictDraft, 'guid'> } {
+  if (group.length === 1) {
+    // One device's record: taken as it is.
+    const only = group[0]!;
+    const prov: Record<string, Provenance> = {};
+    for (const k of toElements(only.data).keys()) prov[k] = { spid: only.spid, run: runId };
+    return { contact: only.data, prov };
+  }
   const sorted = [...group].sort((a, b) => a.priority - b.priority);
   const els: Elements = new Map();
   const prov: Record<string, Provenance> = {};

@@ -21,7 +21,7 @@ import type { DeviceRecord, RunSummary } from '../../hub/types';
 import { LoginLimiter, newNonce, nonceOnWire, readCred, verifyCred, type StoredCredentials } from './auth';
 import { CONTENT_TYPE, decodeMessage, encodeMessage, encodingOf, versionOf, type Encoding } from './codec';
 import { DEVINF_TYPE, serverDevInf } from './devinf';
-import { anchorTree, commandEl, type Command, type Item, type ItemCommand, type Message, type SyncmlVersion } from './model';
+import { anchorTree, commandEl, type Command, type Item, type ItemCommand, type Message, type Meta, type SyncmlVersion } from './model';
 import { SyncmlCodecError } from './tree';
 import { contactToVcard, vcardToCard, vcardToContact, vcardType, type VCardVersion } from './vcard';
 import { wbxmlSize } from './wbxml';
@@ -1027,19 +1027,15 @@ export class SyncmlServer {
     const md5 = cred ? cred.kind === 'md5' : true;
     const refuse = (code: 401 | 407, nonce?: string): Reply => {
       const body: Command[] = [
-        {
-          kind: 'Status',
-          cmdId: '1',
-          msgRef: msg.hdr.msgId,
-          cmdRef: '0',
-          cmd: 'SyncHdr',
-          targetRef: msg.hdr.target,
-          sourceRef: msg.hdr.source,
-          data: code,
-          ...(nonce !== undefined || !md5
-            ? { chal: md5 ? { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce as string) } : { type: 'syncml:auth-basic', format: 'b64' } }
-            : {}),
-        },
+        hdrStatus(
+          msg,
+          code,
+          nonce !== undefined || !md5
+            ? md5
+              ? { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce as string) }
+              : { type: 'syncml:auth-basic', format: 'b64' }
+            : undefined,
+        ),
       ];
       const out: Message = {
         hdr: {
@@ -1082,17 +1078,7 @@ export class SyncmlServer {
         ...(idChanged ? { anchors: {} } : {}),
       },
     });
-    const authStatus: Command = {
-      kind: 'Status',
-      cmdId: '1',
-      msgRef: msg.hdr.msgId,
-      cmdRef: '0',
-      cmd: 'SyncHdr',
-      targetRef: msg.hdr.target,
-      sourceRef: msg.hdr.source,
-      data: 212,
-      ...(cred.kind === 'md5' ? { chal: { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce) } } : {}),
-    };
+    const authStatus = hdrStatus(msg, 212, cred.kind === 'md5' ? { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce) } : undefined);
     // A session may start at a later message: after a 401 the client retries within the
     // same SyncML session with its next MsgID.
     const firstId = Number(msg.hdr.msgId);
@@ -1299,4 +1285,19 @@ export class SyncmlServer {
 
 function plain(status: number, text: string): Reply {
   return { status, contentType: 'text/plain; charset=utf-8', body: new TextEncoder().encode(text + '\n') };
+}
+
+/** The Status of a message's SyncHdr (authentication result), with a challenge if any. */
+function hdrStatus(msg: Message, code: number, chal: Meta | undefined): Command {
+  return {
+    kind: 'Status',
+    cmdId: '1',
+    msgRef: msg.hdr.msgId,
+    cmdRef: '0',
+    cmd: 'SyncHdr',
+    targetRef: msg.hdr.target,
+    sourceRef: msg.hdr.source,
+    data: code,
+    ...(chal ? { chal } : {}),
+  };
 }

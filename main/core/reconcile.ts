@@ -382,9 +382,12 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     // (A newly paired device counts as having lost its state until its first push completes.)
     const lost = lostMatched.has(p.spid) || (p.lostState === true && input.reports.has(p.spid));
     if (!lost && (p.capacity.maxEntries === undefined || roomOf(p) <= 0)) continue;
-    for (const guid of ov.truthGuids()) {
+    for (const { guid, seq } of ov.truthIndex()) {
       if (roomOf(p) <= 0) break;
-      if (!ov.mapOf(p.spid, guid) && !ov.pending(p.spid, guid)) planAction(ov, p, guid, roomOf, room);
+      if (ov.mapOf(p.spid, guid) || ov.pending(p.spid, guid)) continue;
+      // It lacks a record of the truth: an ADD (no need to read the record for that).
+      ov.setPending(p.spid, guid, { spid: p.spid, guid, action: 'ADD', seq, run: ov.runId });
+      room.set(p.spid, roomOf(p) - 1);
     }
   }
   // What the device's user added since takes room too: ADDs planned earlier that no longer

@@ -10,9 +10,9 @@ import type { Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from './t
 
 export interface DssView {
   truth(guid: Guid): TruthRecord | undefined;
-  /** Every GUID of the truth in creation order (used only for devices that lost their
-   *  sync state and for filling capacity-limited devices). */
-  truthGuids(): Iterable<Guid>;
+  /** Every record of the truth, by GUID and creation order, without its content (used only
+   *  for devices that lost their sync state and for filling capacity-limited devices). */
+  truthIndex(): Iterable<{ guid: Guid; seq: number }>;
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined;
   mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined;
   mapsOf(spid: Spid): MapEntry[];
@@ -61,12 +61,14 @@ export class Overlay implements DssView {
   private readonly pendingCache = new Map<string, PendingAction | undefined>();
   private readonly rowsCache = new Map<Spid, boolean>();
   private seq: number;
+  private readonly firstNewSeq: number;
 
   constructor(
     readonly base: DssView,
     readonly runId = 0,
   ) {
     this.seq = base.nextSeq();
+    this.firstNewSeq = this.seq;
   }
 
   // ---- reads -------------------------------------------------------------------------
@@ -92,12 +94,11 @@ export class Overlay implements DssView {
     return r;
   }
 
-  *truthGuids(): Iterable<Guid> {
-    const added: TruthRecord[] = [];
-    for (const r of this.truthPuts.values()) if (!this.baseTruth(r.guid)) added.push(r);
-    for (const g of this.base.truthGuids()) if (!this.truthDeletes.has(g)) yield g;
-    added.sort((a, b) => a.seq - b.seq);
-    for (const r of added) if (!this.truthDeletes.has(r.guid)) yield r.guid;
+  *truthIndex(): Iterable<{ guid: Guid; seq: number }> {
+    for (const e of this.base.truthIndex()) if (!this.truthDeletes.has(e.guid)) yield e;
+    // Records made in this run have sequence numbers from firstNewSeq on.
+    const added = [...this.truthPuts.values()].filter((r) => r.seq >= this.firstNewSeq).sort((a, b) => a.seq - b.seq);
+    for (const r of added) yield { guid: r.guid, seq: r.seq };
   }
 
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {

@@ -127,7 +127,7 @@ export class Dss implements DssView {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       truth: p('SELECT guid, seq, contact, prov, updated_at FROM truth WHERE guid = ?'),
-      truthGuids: p('SELECT guid FROM truth ORDER BY seq').pluck(),
+      truthIndex: p('SELECT guid, seq FROM truth ORDER BY seq'),
       truthAll: p('SELECT guid, seq, contact, prov, updated_at FROM truth ORDER BY sort_name, seq'),
       truthCount: p('SELECT count(*) FROM truth').pluck(),
       maxSeq: p('SELECT coalesce(max(seq), 0) FROM (SELECT max(seq) AS seq FROM truth UNION ALL SELECT max(seq) FROM actions)').pluck(),
@@ -200,8 +200,9 @@ export class Dss implements DssView {
     const r = this.st.truth.get(guid) as TruthRow | undefined;
     return r ? toTruth(r) : undefined;
   }
-  truthGuids(): Iterable<Guid> {
-    return this.st.truthGuids.all() as Guid[];
+  truthIndex(): Iterable<{ guid: Guid; seq: number }> {
+    // (all(), not iterate(): the caller reads other tables while it walks the list.)
+    return this.st.truthIndex.all() as { guid: Guid; seq: number }[];
   }
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
     const r = this.st.map.get(spid, guid) as MapRow | undefined;

@@ -374,6 +374,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     .sort((a, b) => a.seq - b.seq)
     .map((x) => x.g);
   for (const p of devices) {
+    ov.prefetch(p.spid, touchedInOrder);
     for (const guid of touchedInOrder) planAction(ov, p, guid, roomOf, room);
   }
   // A device that lost its sync state gets everything it lacks; a capacity-limited device

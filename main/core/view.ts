@@ -29,6 +29,8 @@ export interface DssView {
   /** Whether the device has any map entry or pending action (a new device has none, and
    *  costs no look-ups). */
   hasRows(spid: Spid): boolean;
+  /** The map entries and pending actions of these records on this device, in one read. */
+  rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] };
 }
 
 export interface Tombstone {
@@ -99,6 +101,25 @@ export class Overlay implements DssView {
     // Records made in this run have sequence numbers from firstNewSeq on.
     const added = [...this.truthPuts.values()].filter((r) => r.seq >= this.firstNewSeq).sort((a, b) => a.seq - b.seq);
     for (const r of added) yield { guid: r.guid, seq: r.seq };
+  }
+
+  rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] } {
+    return this.base.rowsOf(spid, guids);
+  }
+
+  /** Reads the DSS's rows of many records on a device at once, so that planning them costs
+   *  two queries instead of two per record. */
+  prefetch(spid: Spid, guids: readonly Guid[]): void {
+    if (!this.hasRows(spid) || this.forgotten.has(spid)) return;
+    const todo = guids.filter((g) => !this.mapCache.has(key2(spid, g)) || !this.pendingCache.has(key2(spid, g)));
+    if (todo.length < 16) return;
+    const { maps, pending } = this.base.rowsOf(spid, todo);
+    for (const g of todo) {
+      this.mapCache.set(key2(spid, g), undefined);
+      this.pendingCache.set(key2(spid, g), undefined);
+    }
+    for (const m of maps) this.mapCache.set(key2(spid, m.guid), m);
+    for (const a of pending) this.pendingCache.set(key2(spid, a.guid), a);
   }
 
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {

@@ -145,6 +145,8 @@ export class Dss implements DssView {
       keyPrefixAndReach: p(`SELECT DISTINCT n.guid FROM dup_keys n JOIN dup_keys r ON r.guid = n.guid
                             WHERE n.key >= ? AND n.key < ? AND r.key IN (SELECT value FROM json_each(?))`).pluck(),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
+      mapsIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
+      actionsIn: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       hasRows: p('SELECT EXISTS (SELECT 1 FROM maps WHERE spid = ?) OR EXISTS (SELECT 1 FROM actions WHERE spid = ?)').pluck(),
       map: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid = ?'),
       mapByLuid: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND luid = ?'),
@@ -240,6 +242,10 @@ export class Dss implements DssView {
       else add(this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`));
     }
     return [...out];
+  }
+  rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] } {
+    const list = JSON.stringify(guids);
+    return { maps: (this.st.mapsIn.all(spid, list) as MapRow[]).map(toMap), pending: (this.st.actionsIn.all(spid, list) as ActionRow[]).map(toAction) };
   }
   /** Whether the device has any map entry or pending action at all. */
   hasRows(spid: Spid): boolean {

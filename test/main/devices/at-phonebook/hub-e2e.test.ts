@@ -126,6 +126,37 @@ describe.skipIf(!haveSocat)(`Hub ↔ simulated handset over socat ↔ simulated 
     expect(quiet(await hub.sync())).toBe(true);
     fs.rmSync(path.join(dir), { recursive: true, force: true });
   }, 180_000);
+
+  it('a GSM-only phone: names it cannot show are its projection, never an edit, and nothing is sent again', async () => {
+    const dir = tempDir('atpb-e2e-gsm-');
+    phone = await phoneOnPty(dir, { charsets: ['GSM'], fill: { SM: 10 } });
+    hub = Hub.open({ dataDir: dir, region: REGION });
+    const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: laptopContacts(24) });
+    hub.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+    hub.attach(laptop);
+    const sp = await AtPhonebookSyncPoint.open(phone.link, { spid: PHONE, knownImsi: null, timeoutMs: 1000 });
+    hub.pairDevice({ spid: PHONE, name: 'GSM handset', kind: 'at-phonebook', link: 'usb', changeTracking: 'snapshot', capacity: sp.capacity, config: sp.config() });
+    hub.attach(sp);
+    expect((await hub.sync()).outcome).toBe('ok');
+    // The phone shows '?' for what GSM 03.38 cannot hold; the truth keeps the real names.
+    const held = [...phone.sim.entries('SM').values()].map((e) => e.name).join(' ');
+    expect(held).toMatch(/\?/);
+    expect(hub.contacts().map((c) => c.contact.fn).join(' ')).toMatch(/[\u0400-\u04ff]/);
+    // The laptop's own contacts came back unchanged (the phone's '?' never flowed back).
+    const onLaptop = new Set(laptop.records().map((r) => r.data.fn));
+    for (const c of laptopContacts(24)) expect(onLaptop.has(c.fn!)).toBe(true);
+    // The next runs read nothing back and send nothing.
+    expect(quiet(await hub.sync())).toBe(true);
+    // A change the phone cannot see (an e-mail) on a contact whose name it shows as '?'s
+    // sends the phone nothing: it already holds what it can of that record.
+    const olga = laptop.records().find((r) => /Ольга/.test(r.data.fn))!;
+    laptop.userUpdate(olga.luid, { email: [{ type: '', value: 'olga@example.org' }] });
+    const r = await hub.sync();
+    expect(r.counts.laptop!.in.update).toBe(1);
+    expect(r.counts[PHONE]!.out).toEqual({ add: 0, update: 0, delete: 0 });
+    expect(quiet(await hub.sync())).toBe(true);
+    fs.rmSync(path.join(dir), { recursive: true, force: true });
+  }, 120_000);
 });
 
 function hashOf(s: string): number {

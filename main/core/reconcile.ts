@@ -469,6 +469,10 @@ function planAction(
       next = holds ? null : 'UPDATE';
     }
     else if (pend?.action === 'ADD') next = 'ADD';
+    // A device that has not completed a sync since it was paired (or lost its state) is
+    // sent everything it lacks when it is next online: no ADD is stored for it meanwhile
+    // (a first sync of 100,000 contacts would otherwise write 100,000 rows per such device).
+    else if (p.lostState) next = null;
     else if (roomOf(p) > 0) {
       next = 'ADD';
       room.set(p.spid, roomOf(p) - 1);

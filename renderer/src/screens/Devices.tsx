@@ -276,7 +276,11 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         </div>
       </dl>
       <p className="pending" data-testid="pending">
-        {sentence ? sentence.charAt(0).toUpperCase() + sentence.slice(1) + '.' : 'Up to date: nothing is waiting.'}
+        {sentence
+          ? sentence.charAt(0).toUpperCase() + sentence.slice(1) + '.'
+          : d.lostState && d.kind !== 'editor'
+            ? 'Its next complete sync sends it every contact it lacks.'
+            : 'Up to date: nothing is waiting.'}
         {sentence && (
           <>
             {' '}
@@ -312,7 +316,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         />{' '}
         Sync by itself whenever it appears
       </label>
-      {d.lostState && <p className="note">This device lost its sync state; the next sync matches what it holds again, without duplicates.</p>}
+      {d.lostState && d.lastSyncAt !== null && <p className="note">This device lost its sync state; the next sync matches what it holds again, without duplicates.</p>}
       {error && (
         <p role="alert" className="error-text">
           {error}

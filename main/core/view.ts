@@ -79,6 +79,12 @@ export class Overlay implements DssView {
     return this.truthPuts.get(guid) ?? this.baseTruth(guid);
   }
 
+  /** Whether this run made the record. */
+  isNew(guid: Guid): boolean {
+    const r = this.truthPuts.get(guid);
+    return r !== undefined && r.seq >= this.firstNewSeq;
+  }
+
   /** The DSS's version of a record, before this run. */
   baseTruth(guid: Guid): TruthRecord | undefined {
     if (this.truthCache.has(guid)) return this.truthCache.get(guid);

@@ -282,7 +282,7 @@ export class Dss implements DssView {
       for (const r of ov.truthPuts.values()) {
         // The detector's keys change only when a name, number or e-mail does. (The version
         // before this run is read before the write below replaces it.)
-        const before = ov.baseTruth(r.guid);
+        const before = ov.isNew(r.guid) ? undefined : ov.baseTruth(r.guid);
         this.st.truthPut.run({ guid: r.guid, seq: r.seq, contact: JSON.stringify(r.contact), prov: JSON.stringify(r.prov), sort: nameKey(r.contact), at: opts.now });
         const keys = indexKeys(r.contact);
         if (before) {

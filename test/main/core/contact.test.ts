@@ -52,3 +52,22 @@ describe('projection', () => {
     expect(project(p, { fields: ['fn', 'tel'], maxNameLength: 10 })).toEqual(p);
   });
 });
+
+describe('the fast path of phone normalization', () => {
+  it('agrees with libphonenumber on every valid number written plainly, in several regions', async () => {
+    const { parsePhoneNumberFromString } = await import('libphonenumber-js/max');
+    const { generateContacts } = await import('../../../bench/lib/gen');
+    const numbers = new Set<string>(['+44 (0)20 7946 0000', '+44 020 7946 0000', '(415) 555-0123', '0049 30 1234567', '+39 06 1234 5678', '+7 912 345-67-89', '8 912 345 67 89']);
+    for (const c of generateContacts(5000, 11)) for (const t of c.tel ?? []) numbers.add(t.value);
+    let compared = 0;
+    for (const region of ['GB', 'DE', 'FR', 'US', 'IT', 'RU', 'JP']) {
+      for (const n of numbers) {
+        const p = parsePhoneNumberFromString(n, region as never);
+        if (!p?.isValid()) continue;
+        compared += 1;
+        expect(normalizePhone(n, region), `${n} in ${region}`).toBe(p.format('E.164'));
+      }
+    }
+    expect(compared).toBeGreaterThan(5000);
+  });
+});

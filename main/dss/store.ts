@@ -139,11 +139,6 @@ export class Dss implements DssView {
       keysDelete: p('DELETE FROM dup_keys WHERE guid = ?'),
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
-      // Records with this name that share a number or an e-mail (the detector's rule).
-      keyNameAndReach: p(`SELECT DISTINCT n.guid FROM dup_keys n JOIN dup_keys r ON r.guid = n.guid
-                          WHERE n.key = ? AND r.key IN (SELECT value FROM json_each(?))`).pluck(),
-      keyPrefixAndReach: p(`SELECT DISTINCT n.guid FROM dup_keys n JOIN dup_keys r ON r.guid = n.guid
-                            WHERE n.key >= ? AND n.key < ? AND r.key IN (SELECT value FROM json_each(?))`).pluck(),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
       mapsIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       actionsIn: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
@@ -230,17 +225,14 @@ export class Dss implements DssView {
   candidates(keys: readonly string[], namePrefix?: string): Guid[] {
     const name = keys.find((k) => k.startsWith('n:'));
     const reach = keys.filter((k) => !k.startsWith('n:'));
+    // Point look-ups on the key index, intersected here: cheaper than one joined query.
+    const named = new Set<Guid>();
+    if (name) for (const g of this.st.keyGet.all(name) as Guid[]) named.add(g);
+    if (namePrefix) for (const g of this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) named.add(g);
+    if (reach.length === 0) return [...named];
+    if (name && named.size === 0) return [];
     const out = new Set<Guid>();
-    const add = (gs: unknown[]) => {
-      for (const g of gs as Guid[]) out.add(g);
-    };
-    if (name && reach.length > 0) add(this.st.keyNameAndReach.all(name, JSON.stringify(reach)));
-    else if (name) add(this.st.keyGet.all(name));
-    else for (const k of reach) add(this.st.keyGet.all(k));
-    if (namePrefix) {
-      if (reach.length > 0) add(this.st.keyPrefixAndReach.all(namePrefix, `${namePrefix}\uffff`, JSON.stringify(reach)));
-      else add(this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`));
-    }
+    for (const k of reach) for (const g of this.st.keyGet.all(k) as Guid[]) if (!name || named.has(g)) out.add(g);
     return [...out];
   }
   rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] } {

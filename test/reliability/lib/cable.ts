@@ -184,11 +184,19 @@ export async function cableCampaign(o: { cuts: number; seed: number; stallShare?
       sim.entries('ME').set(ui, { ...ue, name: nn });
       bump(ue.name, -1);
       bump(nn, 1);
+      // As many removed as added, so that the phonebook (SM 120 + ME 300) never fills up
+      // however many cuts a campaign makes (a full phone rightly keeps actions pending).
+      const gone = own.filter(([i]) => i !== ui);
+      const [di, de] = gone[Math.floor(random() * gone.length)]!;
+      sim.entries('ME').delete(di);
+      bump(de.name, -1);
       for (let i = 0; i < 3; i++) hubAdd(`Hb k${k} ${i}`);
       const rows = hub.contacts().filter((r) => r.contact.fn.startsWith('Hb '));
-      const victim = rows[Math.floor(random() * rows.length)]!;
-      hub.editor.delete(victim.guid);
-      bump(victim.contact.fn, -1);
+      for (let i = 0; i < 3; i++) {
+        const [victim] = rows.splice(Math.floor(random() * rows.length), 1);
+        hub.editor.delete(victim!.guid);
+        bump(victim!.contact.fn, -1);
+      }
 
       const cut: Cut = { phase: random() < 0.5 ? 'retrieve' : 'push', kind: random() < (o.stallShare ?? 0.25) ? 'stall' : 'kill' };
       const r = await run(cut);

@@ -277,7 +277,9 @@ export function normalizeContact(c: Contact, region: string): Contact {
     note: foldText(c.note),
     url: normalizeList(c.url, foldLine),
     extra: c.extra
-      .filter((x) => x.name.trim() !== '')
+      // An unmodelled property with no value says nothing (SyncEvolution writes empty
+      // placeholders such as X-EVOLUTION-FILE-AS or GEO); kept, it would read as an edit.
+      .filter((x) => x.name.trim() !== '' && x.value.trim() !== '')
       // Names keep their case: `item1.X-ABLabel` must come back as it went in.
       .map((x) => ({ name: x.name.trim(), params: x.params, value: x.value })),
   };

@@ -654,7 +654,9 @@ export function resolveRecord(
         losers: dedupe(lost.map((l) => ({ spid: l.spid, value: l.value ?? null }))),
       });
     }
-    if (winner.fromTruth) continue;
+    // Writing the value the truth already has is no write: the element keeps its writer
+    // (else a device echoing a record back would take it over, and outrank a later edit).
+    if (winner.fromTruth || winner.value === truthEls.get(key)) continue;
     if (winner.value === undefined) els.delete(key);
     else els.set(key, winner.value);
     prov[key] = { spid: winner.spid, run: runId };

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contactOf, type Contact } from '../../../main/core/contact';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
 import { Hub } from '../../../main/hub/hub';
-import type { PushOp, PushResult, Retrieved, SyncPoint } from '../../../main/hub/sync-point';
+import { LinkLostError, type PushOp, type PushResult, type Retrieved, type SyncPoint } from '../../../main/hub/sync-point';
 import type { SyncProgress } from '../../../main/hub/types';
 
 const dirs: string[] = [];
@@ -126,6 +126,54 @@ describe('the hub', () => {
     expect(s.counts.phone?.skipped).toBe(1);
     expect(hub.contacts()).toHaveLength(1);
     expect(hub.pendingOf('laptop')).toEqual([]);
+  });
+
+  it('a device echoing back what the hub sent it does not take the record over (a later edit elsewhere still wins)', async () => {
+    // SyncEvolution after a killed session: it stored the hub's UPDATE, the status never
+    // arrived, and its change tracking now reports the record as replaced by itself — the
+    // same values, plus empty placeholder properties. A lower-priority phone then renames it.
+    const hub = openHub();
+    const phone = new SimulatedDevice({ spid: 'phone', changeTracking: 'snapshot' });
+    let held: { luid: string; data: Contact } | null = null;
+    let mode: 'normal' | 'die' | 'echo' = 'normal';
+    const laptop: SyncPoint = {
+      spid: 'laptop',
+      changeTracking: 'log',
+      capacity: {},
+      retrieve: async (): Promise<Retrieved> => ({
+        changeTracking: 'log',
+        lostSyncState: false,
+        records: mode === 'echo' && held ? [{ luid: held.luid, state: 'UPDATED', data: { ...held.data, extra: [{ name: 'X-EVOLUTION-FILE-AS', params: '', value: '' }] } }] : [],
+        lateAcks: [],
+        skipped: [],
+      }),
+      push: async (ops, onAcks) => {
+        for (const op of ops) {
+          held = { luid: 'l1', data: op.data! };
+          if (mode === 'die') throw new LinkLostError('killed before the status reached the hub');
+          onAcks([{ op, ok: true, luid: 'l1' }]);
+        }
+      },
+      finish: async () => undefined,
+    };
+    hub.pairDevice({ spid: 'laptop', name: 'laptop', kind: 'syncml', link: 'lan', changeTracking: 'log' });
+    hub.pairDevice({ spid: 'phone', name: 'phone', kind: 'simulated', link: 'simulated', changeTracking: 'snapshot' });
+    hub.setPriorities(['laptop', 'phone', 'hub']);
+    hub.attach(laptop);
+    hub.attach(phone);
+    const guid = hub.editor.add(person('Ph r9 1 e31', '020 7946 0033'));
+    await hub.sync(['laptop', 'phone']);
+    hub.editor.update(guid, { ...hub.contact(guid)!.contact, fn: 'Ph r9 1 e33' });
+    mode = 'die';
+    await hub.sync(['phone', 'laptop']);
+    mode = 'echo';
+    await hub.sync(['laptop']);
+    mode = 'normal';
+    phone.userUpdate(phone.records()[0]!.luid, { fn: 'Ph r9 1 e36' });
+    await hub.sync(['phone', 'laptop']);
+    expect(hub.contacts().map((c) => c.contact.fn)).toEqual(['Ph r9 1 e36']);
+    expect(hub.contacts()[0]!.contact.extra).toEqual([]);
+    expect(held!.data.fn).toBe('Ph r9 1 e36');
   });
 
   it('keeps an action a device refuses pending, and says so in plain words', async () => {

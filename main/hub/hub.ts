@@ -283,7 +283,9 @@ export class Hub {
     const order = this.dss
       .devices()
       .map((d) => d.spid)
-      .filter((s) => s !== EDITOR_SPID && this.online.has(s) && (spids === 'all' || spids.has(s)));
+      // Every attached device; or the ones asked for, attached or not (one that is not is
+      // reported as not connected rather than silently left out).
+      .filter((s) => s !== EDITOR_SPID && (spids === 'all' ? this.online.has(s) : spids.has(s)));
     // The push order is the caller's order where it gave one.
     if (spids !== 'all') order.sort((a, b) => [...spids].indexOf(a) - [...spids].indexOf(b));
     const crash = this.crashNextRun;

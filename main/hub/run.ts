@@ -54,10 +54,14 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
   const startedAt = ctx.now();
   const devices = dss.devices();
   const bySpid = new Map(devices.map((d) => [d.spid, d]));
-  const spids = order.filter((s) => online.has(s) && bySpid.has(s));
-  const runId = dss.startRun(startedAt, spids);
+  const asked = order.filter((s) => bySpid.has(s));
+  const spids = asked.filter((s) => online.has(s));
+  const runId = dss.startRun(startedAt, asked);
   const counts: Record<Spid, RunCounts> = {};
-  for (const s of spids) counts[s] = emptyCounts();
+  for (const s of asked) counts[s] = emptyCounts();
+  for (const s of asked) {
+    if (!online.has(s)) counts[s]!.error = `${bySpid.get(s)!.name} is not connected. It will be synced when it is.`;
+  }
   ctx.emit({ type: 'run-started', runId, devices: spids });
 
   // 2. Retrieve. A sync point whose link fails here is offline for this run.
@@ -194,15 +198,15 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
   for (const spid of spids) if (!reports.has(spid)) dss.finishDevice(spid, ctx.now(), 'failed', false);
 
   // 8. Finish.
-  const failed = spids.filter((s) => counts[s]!.error !== undefined);
+  const failed = asked.filter((s) => counts[s]!.error !== undefined);
   const summary: RunSummary = {
     id: runId,
     startedAt,
     finishedAt: ctx.now(),
-    devices: spids,
+    devices: asked,
     counts,
     conflicts: plan.conflicts.length,
-    outcome: failed.length === 0 ? 'ok' : failed.length === spids.length && spids.length > 0 ? 'failed' : 'partial',
+    outcome: failed.length === 0 ? 'ok' : failed.length === asked.length && asked.length > 0 ? 'failed' : 'partial',
   };
   dss.finishRun(summary);
   ctx.emit({ type: 'run-finished', runId, summary });

@@ -176,6 +176,14 @@ describe('the hub', () => {
     expect(held!.data.fn).toBe('Ph r9 1 e36');
   });
 
+  it('says so when asked to sync a paired device that is not connected', async () => {
+    const hub = openHub();
+    hub.pairDevice({ spid: 'phone', name: 'My phone', kind: 'simulated', link: 'simulated', changeTracking: 'snapshot' });
+    const s = await hub.sync(['phone']);
+    expect(s.outcome).toBe('failed');
+    expect(s.counts.phone?.error).toBe('My phone is not connected. It will be synced when it is.');
+  });
+
   it('keeps an action a device refuses pending, and says so in plain words', async () => {
     const hub = openHub();
     const sim = new SimulatedDevice({ spid: 'sim', changeTracking: 'snapshot', capacity: { maxEntries: 1 }, initial: [person('Already There', '020 7946 0009')] });

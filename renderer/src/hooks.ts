@@ -100,3 +100,21 @@ export function announce(text: string): void {
   // A fresh text node in the next frame is announced even when the text repeats.
   requestAnimationFrame(() => (el.textContent = text));
 }
+
+/** A button's action: busy while it runs, its failure in plain words for the card. */
+export function useAction(): { busy: boolean; error: string | null; act: (what: () => Promise<unknown>) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (what: () => Promise<unknown>) => {
+    setError(null);
+    setBusy(true);
+    try {
+      await what();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, act };
+}

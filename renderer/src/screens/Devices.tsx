@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
 import { client, request } from '../../api';
-import { announce, useDevices, useHub } from '../hooks';
+import { announce, useAction, useDevices, useHub } from '../hooks';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
@@ -68,21 +68,9 @@ function DiscoveredPhones() {
 function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
   const [name, setName] = useState(p.name);
   const [autoSync, setAutoSync] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, act } = useAction();
   const headingId = `discovered-${p.spid}`;
   const storages = p.storages.map((s) => (s === 'SM' ? 'SIM card' : s === 'ME' ? 'phone memory' : s)).join(' and ');
-  const act = async (what: () => Promise<unknown>) => {
-    setError(null);
-    setBusy(true);
-    try {
-      await what();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <article className="card" aria-labelledby={headingId} data-discovered={p.spid}>
       <h4 id={headingId}>{p.name}</h4>
@@ -210,22 +198,9 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
   const [name, setName] = useState(d.name);
   const [pending, setPending] = useState<PendingItem[] | null>(null);
   const [confirmForget, setConfirmForget] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, act } = useAction();
   const sentence = pendingSentence(d.pending);
   const headingId = `device-${d.spid}`;
-
-  const act = async (what: () => Promise<unknown>) => {
-    setError(null);
-    setBusy(true);
-    try {
-      await what();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <article className="card" aria-labelledby={headingId} data-spid={d.spid}>

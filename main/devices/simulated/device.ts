@@ -2,7 +2,7 @@
 // (style.md: "the memory driver"). It has the two behaviours of scenario-format.md —
 // `log` (a SyncML-like change log) and `snapshot` (an AT-phonebook-like listing) — its
 // capacity, and every fault of the scenario format injected at this interface.
-import { contactOf, normalizeContact, type Contact } from '../../core/contact';
+import { contactOf, type Contact } from '../../core/contact';
 import { project, shortenName, type Capacity } from '../../core/projection';
 import type { ActionKind, ChangeTracking, Guid, LateAck, Luid, ReportedRecord, Spid } from '../../core/types';
 import { LinkLostError, type PushOp, type PushResult, type Retrieved, type SyncPoint } from '../../hub/sync-point';
@@ -205,9 +205,4 @@ export class SimulatedDevice implements SyncPoint {
       this.lostState = false;
     }
   }
-}
-
-/** A device's records normalized, for comparisons in tests and the scenario runner. */
-export function normalizedRecords(d: SimulatedDevice, region: string): Contact[] {
-  return d.records().map((r) => normalizeContact(r.data, region));
 }

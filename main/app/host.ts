@@ -16,7 +16,7 @@ export interface HostOptions {
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here (off unless given). */
-  lan?: { host: string; port: number };
+  lan?: { host: string; port: number; sessionTimeoutMs?: number };
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   version?: string;

@@ -1,5 +1,5 @@
 // The headless hub: `concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo
-// [--demo-phone]] [--lan-port N [--lan-host ADDR]] [--no-phones] [--in-process]`.
+// [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]`.
 // Opens the hub on its SQLite file, runs the server in a worker thread (so the UI keeps
 // being answered during a long sync; host-port.ts), serves the UI and the WebSocket API, prints the URL with
 // the per-run access token, and shuts down cleanly on SIGINT/SIGTERM: a run in progress
@@ -31,6 +31,8 @@ export interface ServeArgs {
   /** The SyncML LAN endpoint; null: off. */
   lanPort: number | null;
   lanHost: string;
+  /** How long a SyncML client may stay silent mid-session before the hub drops it. */
+  lanTimeoutS: number | null;
   phones: boolean;
   /** The hub on the server's own thread (for debugging; a long sync then delays replies). */
   inProcess: boolean;
@@ -51,6 +53,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
     demoPhone: false,
     lanPort: null,
     lanHost: '0.0.0.0',
+    lanTimeoutS: null,
     phones: true,
     inProcess: false,
   };
@@ -70,7 +73,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
       else if (a === '--in-process') out.inProcess = true;
       else if (a === '--data') out.dataDir = path.resolve(value());
       else if (a === '--host') out.host = value();
-      else if (a === '--lan-host') {
+      else if (a === '--lan-timeout') {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 3600) return '--lan-timeout must be a number of seconds from 1 to 3600';
+        out.lanTimeoutS = n;
+      } else if (a === '--lan-host') {
         out.lanHost = value();
         lanHostGiven = true;
       } else if (a === '--port' || a === '--lan-port') {
@@ -85,12 +93,13 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
     }
   }
   if (lanHostGiven && out.lanPort === null) return '--lan-host needs --lan-port';
+  if (out.lanTimeoutS !== null && out.lanPort === null) return '--lan-timeout needs --lan-port';
   if (out.demoPhone && !out.demo) return '--demo-phone needs --demo';
   return out;
 }
 
 const USAGE =
-  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR]] [--no-phones] [--in-process]';
+  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]';
 
 /** The newest modification time among the renderer's sources (dist excluded). */
 function newestSource(dir = RENDERER_DIR): number {
@@ -133,7 +142,9 @@ export async function runServe(argv: string[]): Promise<number> {
     demo: args.demo,
     demoPhone: args.demoPhone,
     phones: args.phones,
-    ...(args.lanPort !== null ? { lan: { host: args.lanHost, port: args.lanPort } } : {}),
+    ...(args.lanPort !== null
+      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}) } }
+      : {}),
   };
   let host: HubHost;
   try {

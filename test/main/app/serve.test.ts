@@ -21,6 +21,9 @@ describe('concord serve arguments', () => {
     expect(parseServeArgs(['--demo-phone'])).toMatch(/--demo-phone needs --demo/);
     expect(parseServeArgs(['--demo', '--demo-phone', '--no-phones'])).toMatchObject({ demo: true, demoPhone: true, phones: false });
     expect(parseServeArgs(['--lan-port'])).toMatch(/needs a value/);
+    expect(parseServeArgs(['--lan-port', '8080', '--lan-timeout', '30'])).toMatchObject({ lanTimeoutS: 30 });
+    expect(parseServeArgs(['--lan-timeout', '30'])).toMatch(/--lan-timeout needs --lan-port/);
+    expect(parseServeArgs(['--lan-port', '8080', '--lan-timeout', '0'])).toMatch(/--lan-timeout must be/);
   });
 });
 

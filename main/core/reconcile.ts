@@ -161,7 +161,8 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         const m = ov.mapOf(spid, a.guid);
         if (m?.base) deleteBases.set(a.guid, m.base);
       }
-      for (const m of ov.mapsOf(spid)) touched.add(m.guid);
+      // (Records it still holds are matched again below and touched then; the rest it is
+      // sent as ADDs like anything it lacks.)
       ov.forgetMaps(spid);
     }
 

@@ -278,8 +278,9 @@ export function normalizeContact(c: Contact, region: string): Contact {
     url: normalizeList(c.url, foldLine),
     extra: c.extra
       // An unmodelled property with no value says nothing (SyncEvolution writes empty
-      // placeholders such as X-EVOLUTION-FILE-AS or GEO); kept, it would read as an edit.
-      .filter((x) => x.name.trim() !== '' && x.value.trim() !== '')
+      // placeholders such as X-EVOLUTION-FILE-AS, or GEO:; with empty components); kept, it
+      // would read as an edit of a record the client only echoed back.
+      .filter((x) => x.name.trim() !== '' && x.value.replace(/[;,\s]/g, '') !== '')
       // Names keep their case: `item1.X-ABLabel` must come back as it went in.
       .map((x) => ({ name: x.name.trim(), params: x.params, value: x.value })),
   };

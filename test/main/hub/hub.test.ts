@@ -143,7 +143,10 @@ describe('the hub', () => {
       retrieve: async (): Promise<Retrieved> => ({
         changeTracking: 'log',
         lostSyncState: false,
-        records: mode === 'echo' && held ? [{ luid: held.luid, state: 'UPDATED', data: { ...held.data, extra: [{ name: 'X-EVOLUTION-FILE-AS', params: '', value: '' }] } }] : [],
+        records:
+          mode === 'echo' && held
+            ? [{ luid: held.luid, state: 'UPDATED', data: { ...held.data, extra: [{ name: 'X-EVOLUTION-FILE-AS', params: '', value: '' }, { name: 'GEO', params: '', value: ';' }] } }]
+            : [],
         lateAcks: [],
         skipped: [],
       }),

@@ -5,11 +5,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hub } from '../main/hub/hub';
 import { startSyncmlEndpoint } from '../main/devices/syncml/http';
 import { pairSyncmlDevice } from '../main/devices/syncml/pair';
 
-const TOOLS = '/work/shared/tools/syncevolution';
+const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/tools/syncevolution');
 
 interface Timing {
   rc: number;

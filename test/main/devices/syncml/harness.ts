@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { normalizeContact, normalizePhone, type Contact } from '../../../../main/core/contact';
 import { Hub } from '../../../../main/hub/hub';
@@ -13,7 +14,8 @@ import type { LoginLimiter } from '../../../../main/devices/syncml/auth';
 import { pairSyncmlDevice } from '../../../../main/devices/syncml/pair';
 import { vcardToContact } from '../../../../main/devices/syncml/vcard';
 
-export const TOOLS = '/work/shared/tools/syncevolution';
+/** The shared SyncEvolution scripts, in `shared/` beside the clone. */
+export const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/tools/syncevolution');
 
 export function hasSyncEvolution(): boolean {
   try {

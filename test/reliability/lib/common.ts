@@ -157,7 +157,9 @@ function phoneKey(c: Contact): string {
   // The phone holds dialable characters only; a number the hub could not normalize
   // keeps its spaces in the truth.
   const tel = (v: string) => normalizePhone(v.replace(/[^\d+]/g, ''), REGION).replace(/\D/g, '');
-  return JSON.stringify([c.fn, c.tel.map((t) => tel(t.value)).sort()]);
+  // White space folded, as the hub compares names (a phone may hold a name typed with two
+  // spaces; the truth keeps one, and the two are the same value).
+  return JSON.stringify([c.fn.replace(/\s+/g, ' ').trim(), c.tel.map((t) => tel(t.value)).sort()]);
 }
 
 /** The truth as the phone must hold it (its projection). */

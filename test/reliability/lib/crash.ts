@@ -68,7 +68,9 @@ export async function crashCampaign(o: { kills: number; seed: number; log?: (s: 
 
   /** The expected truth: FN → how many contacts carry it (all unique by construction). */
   const expected = new Map<string, number>();
-  const bump = (fn: string, d: number) => {
+  const bump = (raw: string, d: number) => {
+    // Names as the hub compares and stores them: white space folded.
+    const fn = raw.replace(/\s+/g, ' ').trim();
     const n = (expected.get(fn) ?? 0) + d;
     if (n < 0) stats.problems.push(`model: ${fn} removed more often than it was added`);
     if (n <= 0) expected.delete(fn);
@@ -232,7 +234,9 @@ export async function crashCampaign(o: { kills: number; seed: number; log?: (s: 
     const own = [...sim.entries('ME')].filter(([, e]) => /^Ph [\w ]+$/.test(e.name) && !e.name.includes('/'));
     if (own.length > 3) {
       const [ui, ue] = pick(own);
-      const fn = `${ue.name.replace(/ e\d+$/, '').slice(0, 8)} e${r % 100}`;
+      // (trimEnd: from round 100 on, "Ph r123 0" cut to 8 is "Ph r123 ", and a double space
+      // is not a name the hub keeps: it folds white space.)
+      const fn = `${ue.name.replace(/ e\d+$/, '').slice(0, 8).trimEnd()} e${r % 100}`;
       if (!expected.has(fn)) {
         sim.entries('ME').set(ui, { ...ue, name: fn });
         bump(ue.name, -1);

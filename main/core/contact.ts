@@ -71,6 +71,7 @@ export function contactOf(partial: Partial<Contact>): Contact {
 /** NFC, runs of spaces and tabs folded to one space, trimmed. Line breaks are kept (a
  *  note's paragraphs are the user's), but CRLF becomes LF. */
 export function foldText(s: string): string {
+  if (s === '') return s;
   return s
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
@@ -83,6 +84,7 @@ export function foldText(s: string): string {
 
 /** Single-line text: every kind of white space, line breaks included, folded. */
 export function foldLine(s: string): string {
+  if (s === '') return s;
   return s.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
@@ -102,6 +104,18 @@ const TYPE_SYNONYMS: Record<string, string> = {
 const IMPLIED_TYPES = new Set(['voice', 'internet', 'x400']);
 
 export function canonicalType(type: string): string {
+  // Devices use a handful of labels, over and over.
+  let out = typeMemo.get(type);
+  if (out === undefined) {
+    out = parseType(type);
+    if (typeMemo.size >= 10_000) typeMemo.clear();
+    typeMemo.set(type, out);
+  }
+  return out;
+}
+const typeMemo = new Map<string, string>();
+
+function parseType(type: string): string {
   const labels = new Set<string>();
   for (const raw of type.split(/[,;\s]+/)) {
     let t = raw.trim().toLowerCase();
@@ -116,19 +130,24 @@ export function canonicalType(type: string): string {
 /** E.164 when the number parses as a possible number with the default region; otherwise
  *  the text folded, so nothing the user typed is lost. */
 export function normalizePhone(raw: string, region: string): string {
-  const key = `${region}\u0000${raw}`;
-  const hit = phoneMemo.get(key);
+  if (region !== memoRegion) {
+    phoneMemo.clear();
+    memoRegion = region;
+  }
+  const hit = phoneMemo.get(raw);
   if (hit !== undefined) return hit;
   const out = parsePhone(raw, region);
   if (phoneMemo.size >= PHONE_MEMO_MAX) phoneMemo.clear();
-  phoneMemo.set(key, out);
+  phoneMemo.set(raw, out);
   return out;
 }
 
 // Parsing a number costs tens of microseconds; a run sees the same numbers again and again
 // (a snapshot device lists every entry every time).
 const PHONE_MEMO_MAX = 200_000;
+// (Of one region at a time: a hub has one default region.)
 const phoneMemo = new Map<string, string>();
+let memoRegion = '';
 /** Already E.164 (what the hub stores and writes back): kept as it is. */
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -407,6 +426,7 @@ export function diffElements(from: Elements, to: Elements, fields?: ReadonlySet<
 }
 
 export function equalContacts(a: Contact, b: Contact): boolean {
+  if (a === b) return true;
   const ea = toElements(a);
   const eb = toElements(b);
   if (ea.size !== eb.size) return false;

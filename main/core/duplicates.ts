@@ -38,6 +38,25 @@ export function indexKeys(c: Contact): string[] {
   return name ? [`n:${name}`, ...reachKeys(c)] : reachKeys(c);
 }
 
+/** The records a store's key index offers as duplicates of a record with these keys (a
+ *  superset; the caller checks each): the same name and a shared number or e-mail; with
+ *  no number or e-mail, the same name (an identical record); with no name, a shared
+ *  number or e-mail. Records identical in every element share all of these keys.
+ *  `lookup` gives the records indexed under one key; `prefixed`, records whose name key
+ *  starts with the given prefix (a device that shortened the name). */
+export function candidatesOf<Id>(keys: readonly string[], lookup: (key: string) => readonly Id[], prefixed?: readonly Id[]): Id[] {
+  const name = keys.find((k) => k.startsWith('n:'));
+  const named = new Set<Id>();
+  if (name) for (const g of lookup(name)) named.add(g);
+  if (prefixed) for (const g of prefixed) named.add(g);
+  const reach = keys.filter((k) => !k.startsWith('n:'));
+  if (reach.length === 0) return [...named];
+  if (name && named.size === 0) return [];
+  const out = new Set<Id>();
+  for (const k of reach) for (const g of lookup(k)) if (!name || named.has(g)) out.add(g);
+  return [...out];
+}
+
 export function isDuplicate(a: Contact, b: Contact): boolean {
   const na = nameKey(a);
   if (na && na === nameKey(b)) {

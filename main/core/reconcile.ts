@@ -18,6 +18,7 @@ import { mergeActions, type MaybeAction } from './merge';
 import { heldFields, project } from './projection';
 import { recover, type RecoveryRow } from './recover';
 import {
+  ALL_ELEMENTS,
   type ActionKind,
   type Guid,
   type LateAck,
@@ -276,9 +277,11 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   reconcileChanges();
 
   // Then the records reported ADDED under new LUIDs (R1, R5–R8).
-  for (const { p, luid, data, deletedHere, deleteBases } of unknownAdds) {
+  const addKeys = unknownAdds.map((u) => indexKeys(u.data));
+  const known = unknownAdds.length >= 16 ? knownKeys(ov, addKeys) : undefined;
+  for (const [i, { p, luid, data, deletedHere, deleteBases }] of unknownAdds.entries()) {
     const spid = p.spid;
-    const match = findDuplicate(ov, p, data, deletedHere, deleteBases);
+    const match = findDuplicate(ov, p, data, addKeys[i]!, known, deletedHere, deleteBases);
     if (!match) {
       plan.rows.push({ spid, luid: luid, row: 'R5' });
       added.push({ spid, luid: luid, priority: p.priority, data, editor: false });
@@ -496,12 +499,14 @@ function findDuplicate(
   ov: Overlay,
   p: PointInfo,
   data: Contact,
+  keys: readonly string[],
+  known: ReadonlyMap<string, readonly Guid[]> | undefined,
   deletedHere: ReadonlySet<Guid>,
   deleteBases: ReadonlyMap<Guid, Contact>,
 ): Guid | undefined {
   const name = nameKey(data);
   const shortened = p.capacity.maxNameLength !== undefined && Array.from(data.fn).length >= p.capacity.maxNameLength - 1;
-  const guids = new Set([...ov.candidates(indexKeys(data), shortened && name ? `n:${name}` : undefined), ...ov.newCandidates(data)]);
+  const guids = new Set([...ov.candidates(keys, shortened && name ? `n:${name}` : undefined, known), ...ov.newCandidates(data)]);
   const matches: { guid: Guid; seq: number; rank: number }[] = [];
   for (const guid of guids) {
     if (deletedHere.has(guid) || ov.mapOf(p.spid, guid)) continue;
@@ -562,7 +567,7 @@ export function resolveRecord(
     // read as removed.
     if (!u.base) diffs = diffs.filter((d) => d.to !== undefined);
     for (const d of diffs) {
-      const writer = rec.prov[d.key];
+      const writer = writerOf(rec.prov, d.key, truthEls);
       if (u.staleSince !== undefined && writer && writer.run > u.staleSince && writer.spid !== u.spid) {
         // Changed in an earlier run: the device's value is stale. Changed in this very run:
         // stale if it is the value the truth had before, else its user's edit, which competes.
@@ -589,7 +594,7 @@ export function resolveRecord(
       if (d.baseRun) {
         // Whoever wrote an element after the deleter's base was set changed the record
         // since the deleter last saw it — a field the deleter cannot hold included.
-        for (const w of Object.values(rec.prov)) {
+        for (const w of writers(rec.prov, truthEls)) {
           if (w.run > d.baseRun && w.spid !== d.spid && !crossRunUpdaters.includes(w.spid)) crossRunUpdaters.push(w.spid);
         }
         continue;
@@ -599,7 +604,7 @@ export function resolveRecord(
       const now = project(rec.contact, cap);
       if (equalContacts(now, d.base)) continue;
       for (const ch of diffElements(toElements(d.base), toElements(now), d.fields)) {
-        const w = rec.prov[ch.key];
+        const w = writerOf(rec.prov, ch.key, truthEls);
         if (w && w.spid !== d.spid && !crossRunUpdaters.includes(w.spid)) crossRunUpdaters.push(w.spid);
       }
     }
@@ -682,6 +687,56 @@ export function resolveRecord(
   };
 }
 
+/** The DSS's detector rows of the keys of many incoming records (a first sync), in a few
+ *  reads instead of a query per key, as candidatesOf reads them: for a named record only
+ *  the records that share its name and a number or e-mail (or, when it has neither, its
+ *  name). Common names are held by many records; the numbers are nearly unique, so the
+ *  names are checked against what the numbers and e-mails found, never listed in full. */
+export function knownKeys(ov: Overlay, keyLists: readonly (readonly string[])[]): Map<string, Guid[]> {
+  const isName = (k: string) => k.startsWith('n:');
+  const names = ov.keysPresent(keyLists.flatMap((keys) => keys.filter(isName)));
+  const reach: string[] = [];
+  const nameOnly: string[] = [];
+  for (const keys of keyLists) {
+    const name = keys.find(isName);
+    if (name !== undefined && !names.has(name)) continue; // no record has its name
+    if (name !== undefined && keys.length === 1) nameOnly.push(name);
+    else for (const k of keys) if (!isName(k)) reach.push(k);
+  }
+  const known = reach.length > 0 ? ov.keyRows(reach) : new Map<string, Guid[]>();
+  // The records found by a number or e-mail that also have the name.
+  const pairs: [string, Guid][] = [];
+  for (const keys of keyLists) {
+    const name = keys.find(isName);
+    if (name === undefined || !names.has(name)) continue;
+    for (const k of keys) for (const g of known.get(k) ?? []) pairs.push([name, g]);
+  }
+  const named = new Map<string, Set<Guid>>();
+  const add = (k: string, g: Guid) => {
+    let set = named.get(k);
+    if (!set) named.set(k, (set = new Set()));
+    set.add(g);
+  };
+  for (const [k, g] of ov.keyPairs(pairs)) add(k, g);
+  if (nameOnly.length > 0) for (const [k, guids] of ov.keyRows(nameOnly)) for (const g of guids) add(k, g);
+  for (const [k, set] of named) known.set(k, [...set]);
+  return known;
+}
+
+/** Who last wrote an element of the truth (`els`: the truth's elements). */
+function writerOf(prov: Readonly<Record<string, Provenance>>, key: string, els: Elements): Provenance | undefined {
+  return prov[key] ?? (els.has(key) ? prov[ALL_ELEMENTS] : undefined);
+}
+
+/** Everyone who wrote an element of the record, removed elements included. */
+function writers(prov: Readonly<Record<string, Provenance>>, els: Elements): Provenance[] {
+  const out: Provenance[] = [];
+  for (const [k, w] of Object.entries(prov)) if (k !== ALL_ELEMENTS) out.push(w);
+  const all = prov[ALL_ELEMENTS];
+  if (all && [...els.keys()].some((k) => !Object.hasOwn(prov, k))) out.push(all);
+  return out;
+}
+
 function dedupe<T>(items: T[]): T[] {
   const seen = new Set<string>();
   return items.filter((x) => {
@@ -719,9 +774,7 @@ function unionOfAdded(group: readonly NewRecord[], runId: number): { contact: Co
   if (group.length === 1) {
     // One device's record: taken as it is.
     const only = group[0]!;
-    const prov: Record<string, Provenance> = {};
-    for (const k of toElements(only.data).keys()) prov[k] = { spid: only.spid, run: runId };
-    return { contact: only.data, prov };
+    return { contact: only.data, prov: { [ALL_ELEMENTS]: { spid: only.spid, run: runId } } };
   }
   const sorted = [...group].sort((a, b) => a.priority - b.priority);
   const els: Elements = new Map();

@@ -30,10 +30,11 @@ export interface PendingAction {
   run?: number;
 }
 
-/** Who last wrote a data element, and in which run. */
+/** Who last wrote a data element, and in which run. Replaced, never changed in place
+ *  (one object may stand for all the elements a device wrote in a run). */
 export interface Provenance {
-  spid: Spid;
-  run: number;
+  readonly spid: Spid;
+  readonly run: number;
 }
 
 /** A record of the truth database. */
@@ -42,9 +43,15 @@ export interface TruthRecord {
   /** Creation order, never reused. */
   seq: number;
   contact: Contact;
-  /** Element key → who last wrote it; removed elements keep their entry. */
+  /** Element key → who last wrote it; removed elements keep their entry. Under
+   *  `ALL_ELEMENTS`: the writer of every element of the record without an entry of its
+   *  own (a record added by one device in one run is stored with that entry alone). */
   prov: Record<string, Provenance>;
 }
+
+/** The provenance key that stands for every element without an entry of its own (never an
+ *  element key: those are field names and typed, numbered slots). */
+export const ALL_ELEMENTS = '*';
 
 /** The GUID↔LUID map of one record on one device, with its base: the version the hub
  *  last knew the device to hold (through its projection). `null`: not known (a late

@@ -5,7 +5,7 @@
 // functions stay pure: the view is their argument, and they never write to it but through
 // the overlay, which the hub commits in one transaction (step 6).
 import type { Contact } from './contact';
-import { DuplicateIndex } from './duplicates';
+import { candidatesOf, DuplicateIndex } from './duplicates';
 import type { Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from './types';
 
 export interface DssView {
@@ -22,6 +22,13 @@ export interface DssView {
    *  superset of the duplicates; the caller checks each). `namePrefix`: also records whose
    *  name key starts with it (a device that shortened the name). */
   candidates(keys: readonly string[], namePrefix?: string): Guid[];
+  /** The GUIDs indexed under each of these keys, in one read (a key nothing is indexed
+   *  under is absent). */
+  keyRows(keys: readonly string[]): Map<string, Guid[]>;
+  /** Which of these keys any record is indexed under. */
+  keysPresent(keys: readonly string[]): Set<string>;
+  /** Which of these (key, record) pairs the index holds. */
+  keyPairs(pairs: readonly (readonly [string, Guid])[]): [string, Guid][];
   /** The next creation sequence number. */
   nextSeq(): number;
   /** Who deleted a record that left the truth, and its last version. */
@@ -38,8 +45,35 @@ export interface Tombstone {
   contact: Contact;
 }
 
-function key2(spid: Spid, id: string): string {
-  return `${spid}\u0000${id}`;
+/** Rows per device, then per record: a look-up costs two hashes of strings that already
+ *  exist (a GUID or LUID keeps its hash), where one joined key would be built and hashed
+ *  on every call. */
+export class PerDevice<K extends string, V> {
+  private readonly bySpid = new Map<Spid, Map<K, V>>();
+  of(spid: Spid): Map<K, V> | undefined {
+    return this.bySpid.get(spid);
+  }
+  get(spid: Spid, k: K): V | undefined {
+    return this.bySpid.get(spid)?.get(k);
+  }
+  has(spid: Spid, k: K): boolean {
+    return this.bySpid.get(spid)?.has(k) ?? false;
+  }
+  set(spid: Spid, k: K, v: V): void {
+    let m = this.bySpid.get(spid);
+    if (!m) this.bySpid.set(spid, (m = new Map()));
+    m.set(k, v);
+  }
+  forget(spid: Spid): void {
+    this.bySpid.delete(spid);
+  }
+  /** Every row, device by device, each device's rows in the order they were first set. */
+  *entries(): IterableIterator<[Spid, K, V]> {
+    for (const [spid, m] of this.bySpid) for (const [k, v] of m) yield [spid, k, v];
+  }
+  *values(): IterableIterator<V> {
+    for (const m of this.bySpid.values()) yield* m.values();
+  }
 }
 
 /** The plan of a run: writes over a view, readable through the same interface. */
@@ -49,18 +83,18 @@ export class Overlay implements DssView {
   /** For each record this run deleted: who deleted it and its last version. */
   readonly tombstones = new Map<Guid, Tombstone>();
   /** (spid, guid) → entry, or null for a deleted entry. */
-  readonly maps = new Map<string, MapEntry | null>();
-  readonly actions = new Map<string, PendingAction | null>();
+  readonly maps = new PerDevice<Guid, MapEntry | null>();
+  readonly actions = new PerDevice<Guid, PendingAction | null>();
   /** Devices whose whole map was forgotten (lost sync state) before the entries above. */
   readonly forgotten = new Set<Spid>();
-  private readonly luidIndex = new Map<string, Guid>();
+  private readonly luidIndex = new PerDevice<Luid, Guid>();
   /** Records this run put in the truth, indexed for the detector only when asked. */
   private newIndex: DuplicateIndex<Guid> | null = null;
   private readonly unindexed = new Set<Guid>();
   // The DSS does not change while a run plans: its reads are cached for the plan's life.
   private readonly truthCache = new Map<Guid, TruthRecord | undefined>();
-  private readonly mapCache = new Map<string, MapEntry | undefined>();
-  private readonly pendingCache = new Map<string, PendingAction | undefined>();
+  private readonly mapCache = new PerDevice<Guid, MapEntry | undefined>();
+  private readonly pendingCache = new PerDevice<Guid, PendingAction | undefined>();
   private readonly rowsCache = new Map<Spid, boolean>();
   private seq: number;
   private readonly firstNewSeq: number;
@@ -102,6 +136,12 @@ export class Overlay implements DssView {
     return r;
   }
 
+  /** Whether the DSS held no map entry of the device when this run began, or the run
+   *  forgot them all (lost sync state). */
+  startedEmpty(spid: Spid): boolean {
+    return this.forgotten.has(spid) || !this.hasRows(spid);
+  }
+
   *truthIndex(): Iterable<{ guid: Guid; seq: number }> {
     for (const e of this.base.truthIndex()) if (!this.truthDeletes.has(e.guid)) yield e;
     // Records made in this run have sequence numbers from firstNewSeq on.
@@ -117,29 +157,30 @@ export class Overlay implements DssView {
    *  two queries instead of two per record. */
   prefetch(spid: Spid, guids: readonly Guid[]): void {
     if (!this.hasRows(spid) || this.forgotten.has(spid)) return;
-    const todo = guids.filter((g) => !this.mapCache.has(key2(spid, g)) || !this.pendingCache.has(key2(spid, g)));
+    const todo = guids.filter((g) => !this.mapCache.has(spid, g) || !this.pendingCache.has(spid, g));
     if (todo.length < 16) return;
     const { maps, pending } = this.base.rowsOf(spid, todo);
     for (const g of todo) {
-      this.mapCache.set(key2(spid, g), undefined);
-      this.pendingCache.set(key2(spid, g), undefined);
+      this.mapCache.set(spid, g, undefined);
+      this.pendingCache.set(spid, g, undefined);
     }
-    for (const m of maps) this.mapCache.set(key2(spid, m.guid), m);
-    for (const a of pending) this.pendingCache.set(key2(spid, a.guid), a);
+    for (const m of maps) this.mapCache.set(spid, m.guid, m);
+    for (const a of pending) this.pendingCache.set(spid, a.guid, a);
   }
 
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
-    const k = key2(spid, guid);
-    if (this.maps.has(k)) return this.maps.get(k) ?? undefined;
+    const own = this.maps.of(spid);
+    if (own?.has(guid)) return own.get(guid) ?? undefined;
     if (this.forgotten.has(spid) || !this.hasRows(spid)) return undefined;
-    if (this.mapCache.has(k)) return this.mapCache.get(k);
+    const cache = this.mapCache.of(spid);
+    if (cache?.has(guid)) return cache.get(guid);
     const m = this.base.mapOf(spid, guid);
-    this.mapCache.set(k, m);
+    this.mapCache.set(spid, guid, m);
     return m;
   }
 
   mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined {
-    const g = this.luidIndex.get(key2(spid, luid));
+    const g = this.luidIndex.get(spid, luid);
     if (g !== undefined) {
       const m = this.mapOf(spid, g);
       if (m && m.luid === luid) return m;
@@ -155,9 +196,7 @@ export class Overlay implements DssView {
   mapsOf(spid: Spid): MapEntry[] {
     const out = new Map<Guid, MapEntry>();
     if (!this.forgotten.has(spid) && this.hasRows(spid)) for (const m of this.base.mapsOf(spid)) out.set(m.guid, m);
-    for (const [k, m] of this.maps) {
-      const [s, g] = k.split('\u0000') as [Spid, Guid];
-      if (s !== spid) continue;
+    for (const [g, m] of this.maps.of(spid) ?? []) {
       if (m) out.set(g, m);
       else out.delete(g);
     }
@@ -165,33 +204,45 @@ export class Overlay implements DssView {
   }
 
   pending(spid: Spid, guid: Guid): PendingAction | undefined {
-    const k = key2(spid, guid);
-    if (this.actions.has(k)) return this.actions.get(k) ?? undefined;
+    const own = this.actions.of(spid);
+    if (own?.has(guid)) return own.get(guid) ?? undefined;
     if (!this.hasRows(spid)) return undefined;
-    if (this.pendingCache.has(k)) return this.pendingCache.get(k);
+    const cache = this.pendingCache.of(spid);
+    if (cache?.has(guid)) return cache.get(guid);
     const a = this.base.pending(spid, guid);
-    this.pendingCache.set(k, a);
+    this.pendingCache.set(spid, guid, a);
     return a;
   }
 
   pendingOf(spid: Spid): PendingAction[] {
     const out = new Map<Guid, PendingAction>();
     if (this.hasRows(spid)) for (const a of this.base.pendingOf(spid)) out.set(a.guid, a);
-    for (const [k, a] of this.actions) {
-      const [s, g] = k.split('\u0000') as [Spid, Guid];
-      if (s !== spid) continue;
+    for (const [g, a] of this.actions.of(spid) ?? []) {
       if (a) out.set(g, a);
       else out.delete(g);
     }
     return [...out.values()];
   }
 
-  candidates(keys: readonly string[], namePrefix?: string): Guid[] {
-    const out = new Set<Guid>();
+  /** `known`: the DSS's rows of every one of these keys, read before in one go (see
+   *  keyRows); the look-up then costs no query. */
+  candidates(keys: readonly string[], namePrefix?: string, known?: ReadonlyMap<string, readonly Guid[]>): Guid[] {
     // The DSS keeps its detector keys with the truth; a record this run changed is
     // re-checked by the caller against its new version.
-    for (const g of this.base.candidates(keys, namePrefix)) if (!this.truthDeletes.has(g)) out.add(g);
-    return [...out];
+    const found = known && !namePrefix ? candidatesOf(keys, (k) => known.get(k) ?? []) : this.base.candidates(keys, namePrefix);
+    return this.truthDeletes.size === 0 ? found : found.filter((g) => !this.truthDeletes.has(g));
+  }
+
+  keyRows(keys: readonly string[]): Map<string, Guid[]> {
+    return this.base.keyRows(keys);
+  }
+
+  keysPresent(keys: readonly string[]): Set<string> {
+    return this.base.keysPresent(keys);
+  }
+
+  keyPairs(pairs: readonly (readonly [string, Guid])[]): [string, Guid][] {
+    return this.base.keyPairs(pairs);
   }
 
   /** Records this run added or changed that match `c` (the DSS's index does not know
@@ -240,21 +291,21 @@ export class Overlay implements DssView {
   putMap(m: Omit<MapEntry, 'run'> & { run?: number }): void {
     // Another record mapped to the same LUID on this device loses that mapping.
     const other = this.mapByLuid(m.spid, m.luid);
-    if (other && other.guid !== m.guid) this.maps.set(key2(m.spid, other.guid), null);
-    this.maps.set(key2(m.spid, m.guid), { ...m, run: m.run ?? this.runId });
-    this.luidIndex.set(key2(m.spid, m.luid), m.guid);
+    if (other && other.guid !== m.guid) this.maps.set(m.spid, other.guid, null);
+    this.maps.set(m.spid, m.guid, { ...m, run: m.run ?? this.runId });
+    this.luidIndex.set(m.spid, m.luid, m.guid);
   }
 
   deleteMap(spid: Spid, guid: Guid): void {
-    this.maps.set(key2(spid, guid), null);
+    this.maps.set(spid, guid, null);
   }
 
   forgetMaps(spid: Spid): void {
-    for (const k of [...this.maps.keys()]) if (k.startsWith(`${spid}\u0000`)) this.maps.delete(k);
+    this.maps.forget(spid);
     this.forgotten.add(spid);
   }
 
   setPending(spid: Spid, guid: Guid, a: PendingAction | null): void {
-    this.actions.set(key2(spid, guid), a);
+    this.actions.set(spid, guid, a);
   }
 }

@@ -2,7 +2,7 @@
 // of write transaction of a run — the commit before the push (step 6) and one commit per
 // acknowledged message during it (step 7).
 import type { Contact } from '../core/contact';
-import { indexKeys, nameKey } from '../core/duplicates';
+import { candidatesOf, indexKeys } from '../core/duplicates';
 import type { Capacity } from '../core/projection';
 import type { ConflictDraft, EditorEdit } from '../core/reconcile';
 import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
@@ -118,6 +118,9 @@ export interface AckWrite {
   sent: Contact | null;
 }
 
+/** Keys or records per batch read. */
+const BATCH = 10_000;
+
 export class Dss implements DssView {
   private readonly st;
   /** Called before each write transaction; tests throw from it to simulate a crash. */
@@ -131,14 +134,18 @@ export class Dss implements DssView {
       truthAll: p('SELECT guid, seq, contact, prov, updated_at FROM truth ORDER BY sort_name, seq'),
       truthCount: p('SELECT count(*) FROM truth').pluck(),
       maxSeq: p('SELECT coalesce(max(seq), 0) FROM (SELECT max(seq) AS seq FROM truth UNION ALL SELECT max(seq) FROM actions)').pluck(),
-      truthPut: p(`INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES (@guid, @seq, @contact, @prov, @sort, @at)
+      truthPut: p(`INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (guid) DO UPDATE SET contact = excluded.contact, prov = excluded.prov, sort_name = excluded.sort_name, updated_at = excluded.updated_at`),
       truthDelete: p('DELETE FROM truth WHERE guid = ?'),
       tombstone: p('SELECT spid, contact FROM tombstones WHERE guid = ?'),
       tombstonePut: p('INSERT OR REPLACE INTO tombstones (guid, spid, run_id, contact) VALUES (?, ?, ?, ?)'),
-      keysDelete: p('DELETE FROM dup_keys WHERE guid = ?'),
+      keyDelete: p('DELETE FROM dup_keys WHERE key = ? AND guid = ?'),
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
+      keysIn: p('SELECT key, guid FROM dup_keys WHERE key IN (SELECT value FROM json_each(?))'),
+      keysPresent: p('SELECT DISTINCT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM dup_keys WHERE key = value)').pluck(),
+      keyPairs: p(`SELECT k.key, k.guid FROM (SELECT DISTINCT value ->> 0 AS key, value ->> 1 AS guid FROM json_each(?)) j
+                   JOIN dup_keys k ON k.key = j.key AND k.guid = j.guid`),
       keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
       mapsIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       actionsIn: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
@@ -219,21 +226,35 @@ export class Dss implements DssView {
   pendingOf(spid: Spid): PendingAction[] {
     return (this.st.actionsOf.all(spid) as ActionRow[]).map(toAction);
   }
-  /** Only records that can be duplicates: the same name and a shared number or e-mail; with
-   *  no number or e-mail, the same name (an identical record); with no name, a shared number
-   *  or e-mail. Records identical in every element share all of these keys. */
   candidates(keys: readonly string[], namePrefix?: string): Guid[] {
-    const name = keys.find((k) => k.startsWith('n:'));
-    const reach = keys.filter((k) => !k.startsWith('n:'));
     // Point look-ups on the key index, intersected here: cheaper than one joined query.
-    const named = new Set<Guid>();
-    if (name) for (const g of this.st.keyGet.all(name) as Guid[]) named.add(g);
-    if (namePrefix) for (const g of this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) named.add(g);
-    if (reach.length === 0) return [...named];
-    if (name && named.size === 0) return [];
-    const out = new Set<Guid>();
-    for (const k of reach) for (const g of this.st.keyGet.all(k) as Guid[]) if (!name || named.has(g)) out.add(g);
-    return [...out];
+    const prefixed = namePrefix ? (this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) : undefined;
+    return candidatesOf(keys, (k) => this.st.keyGet.all(k) as Guid[], prefixed);
+  }
+  // (The batch reads take their lists in slices, so that one query's argument stays a few
+  // hundred kilobytes.)
+  keyRows(keys: readonly string[]): Map<string, Guid[]> {
+    const out = new Map<string, Guid[]>();
+    for (let i = 0; i < keys.length; i += BATCH) {
+      for (const r of this.st.keysIn.all(JSON.stringify(keys.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) {
+        const list = out.get(r.key);
+        if (list) list.push(r.guid);
+        else out.set(r.key, [r.guid]);
+      }
+    }
+    return out;
+  }
+  keysPresent(keys: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < keys.length; i += BATCH) for (const k of this.st.keysPresent.all(JSON.stringify(keys.slice(i, i + BATCH))) as string[]) out.add(k);
+    return out;
+  }
+  keyPairs(pairs: readonly (readonly [string, Guid])[]): [string, Guid][] {
+    const out: [string, Guid][] = [];
+    for (let i = 0; i < pairs.length; i += BATCH) {
+      for (const r of this.st.keyPairs.all(JSON.stringify(pairs.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) out.push([r.key, r.guid]);
+    }
+    return out;
   }
   rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] } {
     const list = JSON.stringify(guids);
@@ -265,39 +286,49 @@ export class Dss implements DssView {
   commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): void {
     this.hook('commit');
     this.db.transaction(() => {
+      // A record's detector keys are those of the version the DSS holds (read by the plan).
+      const dropKeys = (guid: Guid, c: Contact) => {
+        for (const k of indexKeys(c)) this.st.keyDelete.run(k, guid);
+      };
       for (const guid of ov.truthDeletes) {
+        const before = ov.baseTruth(guid);
         this.st.truthDelete.run(guid);
-        this.st.keysDelete.run(guid);
+        if (before) dropKeys(guid, before.contact);
         const t = ov.tombstones.get(guid);
         if (t) this.st.tombstonePut.run(guid, t.spid, opts.runId, JSON.stringify(t.contact));
       }
+      // A record and the base a device holds of it are often one object: written once.
+      const json = new Map<Contact, string>();
+      const jsonOf = (c: Contact) => {
+        let j = json.get(c);
+        if (j === undefined) json.set(c, (j = JSON.stringify(c)));
+        return j;
+      };
       for (const r of ov.truthPuts.values()) {
         // The detector's keys change only when a name, number or e-mail does. (The version
         // before this run is read before the write below replaces it.)
         const before = ov.isNew(r.guid) ? undefined : ov.baseTruth(r.guid);
-        this.st.truthPut.run({ guid: r.guid, seq: r.seq, contact: JSON.stringify(r.contact), prov: JSON.stringify(r.prov), sort: nameKey(r.contact), at: opts.now });
         const keys = indexKeys(r.contact);
+        const sort = keys[0]?.startsWith('n:') ? keys[0].slice(2) : '';
+        this.st.truthPut.run(r.guid, r.seq, jsonOf(r.contact), JSON.stringify(r.prov), sort, opts.now);
         if (before) {
           const old = indexKeys(before.contact);
           if (old.length === keys.length && old.every((k, i) => k === keys[i])) continue;
-          this.st.keysDelete.run(r.guid);
+          dropKeys(r.guid, before.contact);
         }
         for (const k of keys) this.st.keyPut.run(k, r.guid);
       }
       for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
       // Removals first, so that a LUID moved from one record to another never collides.
-      for (const [k, m] of ov.maps) {
-        if (m) continue;
-        const [spid, guid] = k.split('\u0000') as [Spid, Guid];
-        this.st.mapDelete.run(spid, guid);
-      }
+      for (const [spid, guid, m] of ov.maps.entries()) if (!m) this.st.mapDelete.run(spid, guid);
       for (const m of ov.maps.values()) {
         if (!m) continue;
-        this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
-        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : JSON.stringify(m.base), m.run, m.sent ? JSON.stringify(m.sent) : null);
+        // (A device the DSS held no rows of has no LUID to collide with.)
+        if (!ov.startedEmpty(m.spid)) this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
+        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : jsonOf(m.base), m.run, m.sent ? jsonOf(m.sent) : null);
       }
-      for (const [k, a] of ov.actions) {
-        const [spid, guid] = k.split('\u0000') as [Spid, Guid];
+      json.clear();
+      for (const [spid, guid, a] of ov.actions.entries()) {
         if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now, a.run ?? opts.runId);
         else this.st.actionDelete.run(spid, guid);
       }

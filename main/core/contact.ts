@@ -144,7 +144,7 @@ export function normalizePhone(raw: string, region: string): string {
 
 // Parsing a number costs tens of microseconds; a run sees the same numbers again and again
 // (a snapshot device lists every entry every time).
-const PHONE_MEMO_MAX = 200_000;
+const PHONE_MEMO_MAX = 50_000;
 // (Of one region at a time: a hub has one default region.)
 const phoneMemo = new Map<string, string>();
 let memoRegion = '';

@@ -373,10 +373,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     }
     return r;
   };
-  const touchedInOrder = [...touched]
-    .map((g) => ({ g, seq: ov.truth(g)?.seq ?? ov.baseTruth(g)?.seq ?? 0 }))
-    .sort((a, b) => a.seq - b.seq)
-    .map((x) => x.g);
+  const touchedInOrder = inCreationOrder(ov, touched);
   for (const p of devices) {
     ov.prefetch(p.spid, touchedInOrder);
     for (const guid of touchedInOrder) planAction(ov, p, guid, roomOf, room);
@@ -406,6 +403,22 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     }
   }
   return plan;
+}
+
+/** Records in creation order (a first sync touches them in that order already: then no
+ *  sort, and no object per record to sort them by). */
+function inCreationOrder(ov: Overlay, guids: ReadonlySet<Guid>): Guid[] {
+  const list = [...guids];
+  const seqs = new Float64Array(list.length);
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    const g = list[i]!;
+    seqs[i] = ov.truth(g)?.seq ?? ov.baseTruth(g)?.seq ?? 0;
+    if (i > 0 && seqs[i]! < seqs[i - 1]!) sorted = false;
+  }
+  if (sorted) return list;
+  const order = Array.from(list.keys()).sort((a, b) => seqs[a]! - seqs[b]! || a - b);
+  return order.map((i) => list[i]!);
 }
 
 /** R1 with an edit: the device changed a record the truth already deleted. It is told again
@@ -749,9 +762,12 @@ function dedupe<T>(items: T[]): T[] {
 
 /** Groups the records added in one run that name the same person (never two from one
  *  device: two entries the user made there are two contacts; never the editor's). */
-function groupAdded(added: readonly NewRecord[]): NewRecord[][] {
+function* groupAdded(added: readonly NewRecord[]): Iterable<NewRecord[]> {
   // From one device only (a first sync): nothing to group.
-  if (new Set(added.filter((a) => !a.editor).map((a) => a.spid)).size <= 1) return added.map((a) => [a]);
+  if (new Set(added.filter((a) => !a.editor).map((a) => a.spid)).size <= 1) {
+    for (const a of added) yield [a];
+    return;
+  }
   const groups: NewRecord[][] = [];
   const index = new DuplicateIndex<number>();
   for (const item of added) {
@@ -765,7 +781,7 @@ function groupAdded(added: readonly NewRecord[]): NewRecord[][] {
     groups.push([item]);
     if (!item.editor) index.add(groups.length - 1, item.data);
   }
-  return groups;
+  yield* groups;
 }
 
 /** The kept record of a same-person group: the union of its data elements; where the

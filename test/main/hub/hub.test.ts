@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contactOf, type Contact } from '../../../main/core/contact';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
-import { Hub } from '../../../main/hub/hub';
+import { Hub, timeOrderedGuid } from '../../../main/hub/hub';
 import { LinkLostError, type PushOp, type PushResult, type Retrieved, type SyncPoint } from '../../../main/hub/sync-point';
 import type { SyncProgress } from '../../../main/hub/types';
 
@@ -228,5 +228,17 @@ describe('the hub', () => {
       ['a', 0],
       ['hub', 1],
     ]);
+  });
+});
+
+describe('timeOrderedGuid', () => {
+  it('makes UUID v7 strings, unique, in the order they were made', () => {
+    const made = Array.from({ length: 20_000 }, () => timeOrderedGuid());
+    for (const g of made) expect(g).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(made).size).toBe(made.length);
+    // Within 4,096 of one millisecond the counter keeps them in order (beyond, only the
+    // millisecond does): compare each with the one before in the same millisecond.
+    const outOfOrder = made.filter((g, i) => i > 0 && g.slice(0, 13) === made[i - 1]!.slice(0, 13) && g < made[i - 1]! && g.slice(15, 18) !== '000');
+    expect(outOfOrder).toEqual([]);
   });
 });

@@ -191,6 +191,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     const order = (r: ReportedRecord) => (r.state === 'DELETED' ? 0 : r.state === 'UPDATED' ? 1 : 2);
     records.sort((a, b) => order(a) - order(b));
 
+    ov.prefetchLuids(spid, records.map((r) => r.luid));
     for (const r of records) {
       const known = ov.mapByLuid(spid, r.luid);
       if (r.state === 'DELETED') {
@@ -482,7 +483,7 @@ function planAction(
   if (rec) {
     if (m) {
       const proj = project(rec.contact, p.capacity);
-      const holds = (m.base && equalContacts(proj, m.base)) || (m.sent && equalContacts(proj, m.sent));
+      const holds = (m.base && ov.sameContact(proj, m.base)) || (m.sent && ov.sameContact(proj, m.sent));
       next = holds ? null : 'UPDATE';
     }
     else if (pend?.action === 'ADD') next = 'ADD';

@@ -4,7 +4,7 @@
 // truth. Reads are synchronous (the DSS is SQLite through better-sqlite3), so the planning
 // functions stay pure: the view is their argument, and they never write to it but through
 // the overlay, which the hub commits in one transaction (step 6).
-import type { Contact } from './contact';
+import { toElements, type Contact, type Elements } from './contact';
 import { candidatesOf, DuplicateIndex } from './duplicates';
 import type { Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from './types';
 
@@ -15,6 +15,10 @@ export interface DssView {
   truthIndex(): Iterable<{ guid: Guid; seq: number }>;
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined;
   mapByLuid(spid: Spid, luid: Luid): MapEntry | undefined;
+  /** The map entries of these LUIDs on a device, in one read (LUIDs it maps none to are
+   *  absent). `parsed`, here and in rowsOf: contacts already read, by their stored text,
+   *  shared between the entries of one plan (devices holding the same version). */
+  mapsByLuid(spid: Spid, luids: readonly Luid[], parsed?: Map<string, Contact>): MapEntry[];
   mapsOf(spid: Spid): MapEntry[];
   pending(spid: Spid, guid: Guid): PendingAction | undefined;
   pendingOf(spid: Spid): PendingAction[];
@@ -37,7 +41,7 @@ export interface DssView {
    *  costs no look-ups). */
   hasRows(spid: Spid): boolean;
   /** The map entries and pending actions of these records on this device, in one read. */
-  rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] };
+  rowsOf(spid: Spid, guids: readonly Guid[], parsed?: Map<string, Contact>): { maps: MapEntry[]; pending: PendingAction[] };
 }
 
 export interface Tombstone {
@@ -100,6 +104,12 @@ export class Overlay implements DssView {
   private readonly mapCache = new PerDevice<Guid, MapEntry | undefined>();
   private readonly pendingCache = new PerDevice<Guid, PendingAction | undefined>();
   private readonly rowsCache = new Map<Spid, boolean>();
+  /** The DSS's entries by LUID, read in bulk for what a device reported (null: none). */
+  private readonly luidCache = new PerDevice<Luid, MapEntry | null>();
+  /** Data elements of the contacts compared while planning (the plan's contacts do not
+   *  change while it lives). */
+  private readonly elements = new Map<Contact, Elements>();
+  private readonly parsed = new Map<string, Contact>();
   private seq: number;
   private readonly firstNewSeq: number;
 
@@ -161,9 +171,10 @@ export class Overlay implements DssView {
    *  two queries instead of two per record. */
   prefetch(spid: Spid, guids: readonly Guid[]): void {
     if (!this.hasRows(spid) || this.forgotten.has(spid)) return;
-    const todo = guids.filter((g) => !this.mapCache.has(spid, g) || !this.pendingCache.has(spid, g));
+    // (A record this run made has no rows in the DSS.)
+    const todo = guids.filter((g) => !this.isNew(g) && (!this.mapCache.has(spid, g) || !this.pendingCache.has(spid, g)));
     if (todo.length < 16) return;
-    const { maps, pending } = this.base.rowsOf(spid, todo);
+    const { maps, pending } = this.base.rowsOf(spid, todo, this.parsed);
     for (const g of todo) {
       this.mapCache.set(spid, g, undefined);
       this.pendingCache.set(spid, g, undefined);
@@ -175,7 +186,7 @@ export class Overlay implements DssView {
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
     const own = this.maps.of(spid);
     if (own?.has(guid)) return own.get(guid) ?? undefined;
-    if (this.forgotten.has(spid) || !this.hasRows(spid)) return undefined;
+    if (this.forgotten.has(spid) || !this.hasRows(spid) || this.isNew(guid)) return undefined;
     const cache = this.mapCache.of(spid);
     if (cache?.has(guid)) return cache.get(guid);
     const m = this.base.mapOf(spid, guid);
@@ -190,11 +201,43 @@ export class Overlay implements DssView {
       if (m && m.luid === luid) return m;
     }
     if (this.forgotten.has(spid) || !this.hasRows(spid)) return undefined;
-    const m = this.base.mapByLuid(spid, luid);
+    const cached = this.luidCache.get(spid, luid);
+    const m = cached === undefined ? this.base.mapByLuid(spid, luid) : (cached ?? undefined);
     if (!m) return undefined;
     // The base entry counts only if the overlay did not replace or remove it.
     const now = this.mapOf(spid, m.guid);
     return now && now.luid === luid ? now : undefined;
+  }
+
+  mapsByLuid(spid: Spid, luids: readonly Luid[]): MapEntry[] {
+    return luids.map((l) => this.mapByLuid(spid, l)).filter((m): m is MapEntry => m !== undefined);
+  }
+
+  /** Reads the DSS's entries of many LUIDs a device reported, in one query. */
+  prefetchLuids(spid: Spid, luids: readonly Luid[]): void {
+    if (luids.length < 16 || this.forgotten.has(spid) || !this.hasRows(spid)) return;
+    const todo = luids.filter((l) => !this.luidCache.has(spid, l));
+    for (const l of todo) this.luidCache.set(spid, l, null);
+    for (const m of this.base.mapsByLuid(spid, todo, this.parsed)) {
+      this.luidCache.set(spid, m.luid, m);
+      if (!this.mapCache.has(spid, m.guid)) this.mapCache.set(spid, m.guid, m);
+    }
+  }
+
+  /** equalContacts, with each contact's elements worked out once per plan. */
+  sameContact(a: Contact, b: Contact): boolean {
+    if (a === b) return true;
+    const ea = this.elementsOf(a);
+    const eb = this.elementsOf(b);
+    if (ea.size !== eb.size) return false;
+    for (const [k, v] of ea) if (eb.get(k) !== v) return false;
+    return true;
+  }
+
+  private elementsOf(c: Contact): Elements {
+    let e = this.elements.get(c);
+    if (!e) this.elements.set(c, (e = toElements(c)));
+    return e;
   }
 
   mapsOf(spid: Spid): MapEntry[] {
@@ -210,7 +253,7 @@ export class Overlay implements DssView {
   pending(spid: Spid, guid: Guid): PendingAction | undefined {
     const own = this.actions.of(spid);
     if (own?.has(guid)) return own.get(guid) ?? undefined;
-    if (!this.hasRows(spid)) return undefined;
+    if (!this.hasRows(spid) || this.isNew(guid)) return undefined;
     const cache = this.pendingCache.of(spid);
     if (cache?.has(guid)) return cache.get(guid);
     const a = this.base.pending(spid, guid);

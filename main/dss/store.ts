@@ -76,7 +76,25 @@ const toTruth = (r: TruthRow): TruthRecord => ({
   contact: JSON.parse(r.contact) as Contact,
   prov: JSON.parse(r.prov) as TruthRecord['prov'],
 });
-const toMap = (r: MapRow): MapEntry => ({ spid: r.spid, guid: r.guid, luid: r.luid, base: r.base === null ? null : (JSON.parse(r.base) as Contact), run: r.base_run, sent: r.sent === null ? null : (JSON.parse(r.sent) as Contact) });
+type ContactParser = (json: string) => Contact;
+const parseContact: ContactParser = (json) => JSON.parse(json) as Contact;
+/** A parser for one bulk read: devices that hold the same version of a record have the same
+ *  base text, parsed once and shared (the plan never changes a contact). */
+function parser(seen = new Map<string, Contact>()): ContactParser {
+  return (json) => {
+    let c = seen.get(json);
+    if (!c) seen.set(json, (c = parseContact(json)));
+    return c;
+  };
+}
+const toMap = (r: MapRow, parse: ContactParser = parseContact): MapEntry => ({
+  spid: r.spid,
+  guid: r.guid,
+  luid: r.luid,
+  base: r.base === null ? null : parse(r.base),
+  run: r.base_run,
+  sent: r.sent === null ? null : parse(r.sent),
+});
 const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq, run: r.run });
 const toDevice = (r: PointRow): DeviceRecord => ({
   spid: r.spid,
@@ -117,6 +135,9 @@ export interface AckWrite {
   /** What the hub sent, when the device stored something else. */
   sent: Contact | null;
 }
+
+/** SQLite's default: a checkpoint once the WAL holds this many pages (outside runs). */
+const AUTO_CHECKPOINT_PAGES = 1000;
 
 /** Keys or records per batch read. */
 const BATCH = 10_000;
@@ -167,6 +188,8 @@ export class Dss implements DssView {
       namePairs: p(`SELECT 'n:' || t.sort_name AS key, t.guid FROM (SELECT DISTINCT value ->> 0 AS name, value ->> 1 AS guid FROM json_each(?)) j
                     JOIN truth t ON t.guid = j.guid AND t.sort_name = j.name`),
       namePrefix: p('SELECT guid FROM truth WHERE sort_name >= ? AND sort_name < ?').pluck(),
+      // (INDEXED BY: left to itself, SQLite scans the device's whole map with a Bloom filter.)
+      mapsByLuidIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps INDEXED BY maps_luid WHERE spid = ? AND luid IN (SELECT value FROM json_each(?))'),
       mapsIn: p('SELECT spid, guid, luid, base, base_run, sent FROM maps WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       actionsIn: p('SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ? AND guid IN (SELECT value FROM json_each(?))'),
       hasRows: p('SELECT EXISTS (SELECT 1 FROM maps WHERE spid = ?) OR EXISTS (SELECT 1 FROM actions WHERE spid = ?)').pluck(),
@@ -215,6 +238,18 @@ export class Dss implements DssView {
     if (this.db.open) this.db.close();
   }
 
+  /** While a run writes, SQLite copies no WAL pages back into the database file (its
+   *  automatic checkpoint would make the commit before the push, or an acknowledgement,
+   *  wait for it); `checkpoint` does it once the hub is idle. Durability is the WAL's. */
+  holdCheckpoints(): void {
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 0');
+  }
+  checkpoint(): void {
+    if (!this.db.open) return;
+    this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   private hook(what: string): void {
     this.writeHook?.(what);
   }
@@ -224,9 +259,10 @@ export class Dss implements DssView {
     const r = this.st.truth.get(guid) as TruthRow | undefined;
     return r ? toTruth(r) : undefined;
   }
-  truthIndex(): Iterable<{ guid: Guid; seq: number }> {
-    // (all(), not iterate(): the caller reads other tables while it walks the list.)
-    return this.st.truthIndex.all() as { guid: Guid; seq: number }[];
+  *truthIndex(): Iterable<{ guid: Guid; seq: number }> {
+    // (all(), not iterate(): the caller reads other tables while it walks the list; raw
+    // rows, as they are cheaper to read.)
+    for (const [guid, seq] of this.st.truthIndex.raw().all() as [Guid, number][]) yield { guid, seq };
   }
   mapOf(spid: Spid, guid: Guid): MapEntry | undefined {
     const r = this.st.map.get(spid, guid) as MapRow | undefined;
@@ -236,8 +272,16 @@ export class Dss implements DssView {
     const r = this.st.mapByLuid.get(spid, luid) as MapRow | undefined;
     return r ? toMap(r) : undefined;
   }
+  mapsByLuid(spid: Spid, luids: readonly Luid[], parsed?: Map<string, Contact>): MapEntry[] {
+    const out: MapEntry[] = [];
+    const parse = parser(parsed);
+    for (let i = 0; i < luids.length; i += BATCH) {
+      for (const r of this.st.mapsByLuidIn.all(spid, JSON.stringify(luids.slice(i, i + BATCH))) as MapRow[]) out.push(toMap(r, parse));
+    }
+    return out;
+  }
   mapsOf(spid: Spid): MapEntry[] {
-    return (this.st.mapsOf.all(spid) as MapRow[]).map(toMap);
+    return (this.st.mapsOf.all(spid) as MapRow[]).map((r) => toMap(r));
   }
   pending(spid: Spid, guid: Guid): PendingAction | undefined {
     const r = this.st.action.get(spid, guid) as ActionRow | undefined;
@@ -287,9 +331,10 @@ export class Dss implements DssView {
     }
     return out;
   }
-  rowsOf(spid: Spid, guids: readonly Guid[]): { maps: MapEntry[]; pending: PendingAction[] } {
+  rowsOf(spid: Spid, guids: readonly Guid[], parsed?: Map<string, Contact>): { maps: MapEntry[]; pending: PendingAction[] } {
     const list = JSON.stringify(guids);
-    return { maps: (this.st.mapsIn.all(spid, list) as MapRow[]).map(toMap), pending: (this.st.actionsIn.all(spid, list) as ActionRow[]).map(toAction) };
+    const parse = parser(parsed);
+    return { maps: (this.st.mapsIn.all(spid, list) as MapRow[]).map((r) => toMap(r, parse)), pending: (this.st.actionsIn.all(spid, list) as ActionRow[]).map(toAction) };
   }
   /** Whether the device has any map entry or pending action at all. */
   hasRows(spid: Spid): boolean {

@@ -76,6 +76,9 @@ const pool = new Uint8Array(4096);
 let poolAt = pool.length;
 let msHex = '';
 
+/** How long the hub waits after a run before copying the WAL into the database file. */
+const CHECKPOINT_AFTER_MS = 1000;
+
 export class HubError extends Error {
   constructor(
     readonly code: 'not-found' | 'invalid' | 'busy' | 'closed',
@@ -100,6 +103,7 @@ export class Hub {
   private closed = false;
   private stopping = false;
   private editTimer: NodeJS.Timeout | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
   /** A crash to simulate in the next run (the scenario runner's `hubCrash`). */
   crashNextRun: CrashPoint | undefined;
 
@@ -136,6 +140,7 @@ export class Hub {
     if (this.closed) return;
     this.stopping = true;
     if (this.editTimer) clearTimeout(this.editTimer);
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     try {
       await this.next?.promise;
       await this.current;
@@ -307,6 +312,8 @@ export class Hub {
     if (spids !== 'all') order.sort((a, b) => [...spids].indexOf(a) - [...spids].indexOf(b));
     const crash = this.crashNextRun;
     this.crashNextRun = undefined;
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.dss.holdCheckpoints();
     const run = runSync(
       {
         dss: this.dss,
@@ -322,6 +329,12 @@ export class Hub {
     );
     this.current = run.finally(() => {
       this.current = null;
+      // The WAL is copied into the database file when the hub has been idle a moment.
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        if (!this.closed && !this.current) this.dss.checkpoint();
+      }, CHECKPOINT_AFTER_MS);
+      this.checkpointTimer.unref?.();
       this.changed('contacts');
       this.changed('devices');
       this.changed('conflicts');

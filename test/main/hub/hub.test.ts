@@ -242,3 +242,24 @@ describe('timeOrderedGuid', () => {
     expect(outOfOrder).toEqual([]);
   });
 });
+
+describe('WAL checkpoints', () => {
+  it('are held while a run writes and done once the hub is idle', async () => {
+    const hub = openHub();
+    const laptop = new SimulatedDevice({ spid: 'laptop', initial: Array.from({ length: 300 }, (_, i) => person(`Person ${i}`, `020 7946 ${String(i).padStart(4, '0')}`)) });
+    pair(hub, laptop);
+    const during: number[] = [];
+    const off = hub.on('progress', (p) => {
+      if (p.type === 'committed') during.push(hub.dss.db.pragma('wal_autocheckpoint', { simple: true }) as number);
+    });
+    expect((await hub.sync()).outcome).toBe('ok');
+    off();
+    expect(during).toEqual([0]);
+    // Not yet copied back: the WAL holds frames no checkpoint has moved.
+    const frames = () => (hub.dss.db.pragma('wal_checkpoint(NOOP)') as { log: number; checkpointed: number }[])[0]!;
+    expect(frames().log).toBeGreaterThan(frames().checkpointed);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(hub.dss.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(frames().checkpointed).toBe(frames().log);
+  });
+});

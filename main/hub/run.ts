@@ -138,6 +138,12 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
     return summary;
   }
   for (const [spid, c] of plan.incoming) if (counts[spid]) counts[spid]!.in = c;
+  // What the devices sent is in the plan now, normalized: the raw records can go before
+  // the commit (a first sync of 100,000 holds both otherwise).
+  for (const r of reports.values()) {
+    if (r.kind === 'log') r.records.length = 0;
+    else r.listing.length = 0;
+  }
 
   // 6. Commit: the new truth and every effective action table, atomically.
   dss.commitPlan(plan.overlay, { runId, now: ctx.now(), conflicts: plan.conflicts, editorUpTo: upTo, lostState: plan.lostState });

@@ -96,7 +96,8 @@ export class Overlay implements DssView {
   /** Devices whose whole map was forgotten (lost sync state) before the entries above. */
   readonly forgotten = new Set<Spid>();
   private readonly luidIndex = new PerDevice<Luid, Guid>();
-  /** Records this run put in the truth, indexed for the detector only when asked. */
+  /** Records this run put in the truth, indexed for the detector only when asked; once
+   *  built, the records changed since are re-indexed at the next look-up. */
   private newIndex: DuplicateIndex<Guid> | null = null;
   private readonly unindexed = new Set<Guid>();
   // The DSS does not change while a run plans: its reads are cached for the plan's life.
@@ -296,7 +297,12 @@ export class Overlay implements DssView {
    *  them yet). */
   newCandidates(c: Contact): Guid[] {
     if (this.truthPuts.size === 0) return [];
-    const index = (this.newIndex ??= new DuplicateIndex<Guid>());
+    if (!this.newIndex) {
+      this.newIndex = new DuplicateIndex<Guid>();
+      for (const [g, r] of this.truthPuts) this.newIndex.add(g, r.contact);
+      this.unindexed.clear();
+    }
+    const index = this.newIndex;
     for (const g of this.unindexed) {
       index.remove(g);
       const r = this.truthPuts.get(g);
@@ -318,7 +324,7 @@ export class Overlay implements DssView {
   putTruth(r: TruthRecord): void {
     this.truthDeletes.delete(r.guid);
     this.truthPuts.set(r.guid, r);
-    this.unindexed.add(r.guid);
+    if (this.newIndex) this.unindexed.add(r.guid);
     if (r.seq >= this.seq) this.seq = r.seq + 1;
   }
 
@@ -339,7 +345,10 @@ export class Overlay implements DssView {
     // Another record mapped to the same LUID on this device loses that mapping.
     const other = this.mapByLuid(m.spid, m.luid);
     if (other && other.guid !== m.guid) this.maps.set(m.spid, other.guid, null);
-    this.maps.set(m.spid, m.guid, { ...m, run: m.run ?? this.runId });
+    // Built field by field: a spread gives every entry a hidden class of its own in V8
+    // (two objects more per record, ~40 MB on a first sync of 100,000).
+    const entry: MapEntry = { spid: m.spid, guid: m.guid, luid: m.luid, base: m.base, run: m.run ?? this.runId, sent: m.sent ?? null };
+    this.maps.set(m.spid, m.guid, entry);
     this.luidIndex.set(m.spid, m.luid, m.guid);
   }
 

@@ -36,5 +36,16 @@ export function validateContact(x: unknown): { ok: true; contact: Contact } | { 
       }
     }
   }
-  return { ok: true, contact: contactOf(o as Partial<Contact>) };
+  // A complete contact is taken as it is: the run normalizes it into a new object anyway,
+  // and a copy here would double what a first sync of 100,000 holds while it plans.
+  return { ok: true, contact: isComplete(o) ? (o as unknown as Contact) : contactOf(o as Partial<Contact>) };
+}
+
+const FIELD_COUNT = SINGLE_FIELDS.length + LIST_FIELDS.length + 1;
+
+/** Every field present (the checks above passed: each has its type) and nothing else. */
+function isComplete(o: Record<string, unknown>): boolean {
+  for (const f of SINGLE_FIELDS) if (o[f] === undefined) return false;
+  for (const f of LIST_FIELDS) if (o[f] === undefined) return false;
+  return o.extra !== undefined && Object.keys(o).length === FIELD_COUNT;
 }

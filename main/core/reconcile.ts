@@ -278,11 +278,18 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   reconcileChanges();
 
   // Then the records reported ADDED under new LUIDs (R1, R5–R8).
-  const addKeys = unknownAdds.map((u) => indexKeys(u.data));
-  const known = unknownAdds.length >= 16 ? knownKeys(ov, addKeys) : undefined;
+  // Their detector keys and the DSS's rows of them are read a chunk at a time (the DSS
+  // does not change while the run plans, so this reads what one batch would): a first
+  // sync of 100,000 does not hold every record's keys at once.
+  let addKeys: string[][] = [];
+  let known: Map<string, Guid[]> | undefined;
   for (const [i, { p, luid, data, deletedHere, deleteBases }] of unknownAdds.entries()) {
+    if (i % ADD_CHUNK === 0) {
+      addKeys = unknownAdds.slice(i, i + ADD_CHUNK).map((u) => indexKeys(u.data));
+      known = unknownAdds.length >= 16 ? knownKeys(ov, addKeys) : undefined;
+    }
     const spid = p.spid;
-    const match = findDuplicate(ov, p, data, addKeys[i]!, known, deletedHere, deleteBases);
+    const match = findDuplicate(ov, p, data, addKeys[i % ADD_CHUNK]!, known, deletedHere, deleteBases);
     if (!match) {
       plan.rows.push({ spid, luid: luid, row: 'R5' });
       added.push({ spid, luid: luid, priority: p.priority, data, editor: false });
@@ -340,8 +347,16 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   reconcileChanges();
 
   // Records added in this run: the same person added on several devices is one record.
+  // A record one device added has one provenance, shared by all that device's records
+  // (frozen: provenance is replaced, never changed in place).
+  const soleProv = new Map<Spid, Readonly<Record<string, Provenance>>>();
+  const soleWriter = (spid: Spid) => {
+    let prov = soleProv.get(spid);
+    if (!prov) soleProv.set(spid, (prov = Object.freeze({ [ALL_ELEMENTS]: Object.freeze({ spid, run: input.runId }) })));
+    return prov;
+  };
   for (const group of groupAdded(added)) {
-    const { contact, prov, conflict } = unionOfAdded(group, input.runId);
+    const { contact, prov, conflict } = unionOfAdded(group, input.runId, soleWriter);
     // The editor names its records when they are made (the UI shows them at once).
     const guid = group.length === 1 && group[0]?.editor ? group[0].luid : newGuid();
     ov.putTruth({ guid, seq: ov.allocateSeq(), contact, prov });
@@ -405,6 +420,9 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   }
   return plan;
 }
+
+/** How many records reported ADDED under new LUIDs have their detector keys read at once. */
+const ADD_CHUNK = 4096;
 
 /** Records in creation order (a first sync touches them in that order already: then no
  *  sort, and no object per record to sort them by). */
@@ -547,7 +565,7 @@ function findDuplicate(
 interface Outcome {
   contact: Contact | null;
   deletedBy?: Spid;
-  prov: Record<string, Provenance>;
+  prov: Readonly<Record<string, Provenance>>;
   provChanged: boolean;
   conflict?: ConflictDraft;
 }
@@ -787,11 +805,15 @@ function* groupAdded(added: readonly NewRecord[]): Iterable<NewRecord[]> {
 
 /** The kept record of a same-person group: the union of its data elements; where the
  *  same element differs, priority decides, as in a conflict. */
-function unionOfAdded(group: readonly NewRecord[], runId: number): { contact: Contact; prov: Record<string, Provenance>; conflict?: Omit<ConflictDraft, 'guid'> } {
+function unionOfAdded(
+  group: readonly NewRecord[],
+  runId: number,
+  soleWriter: (spid: Spid) => Readonly<Record<string, Provenance>>,
+): { contact: Contact; prov: Readonly<Record<string, Provenance>>; conflict?: Omit<ConflictDraft, 'guid'> } {
   if (group.length === 1) {
     // One device's record: taken as it is.
     const only = group[0]!;
-    return { contact: only.data, prov: { [ALL_ELEMENTS]: { spid: only.spid, run: runId } } };
+    return { contact: only.data, prov: soleWriter(only.spid) };
   }
   const sorted = [...group].sort((a, b) => a.priority - b.priority);
   const els: Elements = new Map();

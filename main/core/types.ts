@@ -46,7 +46,7 @@ export interface TruthRecord {
   /** Element key → who last wrote it; removed elements keep their entry. Under
    *  `ALL_ELEMENTS`: the writer of every element of the record without an entry of its
    *  own (a record added by one device in one run is stored with that entry alone). */
-  prov: Record<string, Provenance>;
+  prov: Readonly<Record<string, Provenance>>;
 }
 
 /** The provenance key that stands for every element without an entry of its own (never an

@@ -384,13 +384,20 @@ export class Dss implements DssView {
         this.st.mapPut.run(m.spid, m.guid, m.luid, base, m.run, m.sent ? JSON.stringify(m.sent) : null);
       };
       const mapped = [...ov.maps.spids()];
+      // Records one device added share one provenance object (reconcile.ts): written once.
+      let lastProv: TruthRecord['prov'] | null = null;
+      let lastProvJson = '';
       for (const r of ov.truthPuts.values()) {
         // The detector's keys change only when a name, number or e-mail does. (The version
         // before this run is read before the write below replaces it.)
         const before = ov.isNew(r.guid) ? undefined : ov.baseTruth(r.guid);
         const json = JSON.stringify(r.contact);
         // (The sort name is also the detector's name key.)
-        this.st.truthPut.run(r.guid, r.seq, json, JSON.stringify(r.prov), nameKey(r.contact), opts.now);
+        if (r.prov !== lastProv) {
+          lastProv = r.prov;
+          lastProvJson = JSON.stringify(r.prov);
+        }
+        this.st.truthPut.run(r.guid, r.seq, json, lastProvJson, nameKey(r.contact), opts.now);
         // A device that holds this very version (the one that brought it): its map row now,
         // with the same JSON.
         for (const spid of mapped) {

@@ -2,7 +2,7 @@
 // time, and carries the hub's own editor. See HUB_API.md for how the rest of the app uses it.
 import { randomFillSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { contactOf, type Contact } from '../core/contact';
+import { contactOf, flat, type Contact } from '../core/contact';
 import type { Capacity } from '../core/projection';
 import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
@@ -69,7 +69,7 @@ export function timeOrderedGuid(): string {
   const tail = r(2) + r(3) + r(4) + r(5) + r(6) + r(7);
   const out = `${msHex.slice(0, 8)}-${msHex.slice(8, 12)}-7${(counter & 0xfff).toString(16).padStart(3, '0')}-${variant}${r(1)}-${tail}`;
   poolAt += 8;
-  return out;
+  return flat(out);
 }
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const pool = new Uint8Array(4096);

@@ -391,8 +391,13 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   };
   const touchedInOrder = inCreationOrder(ov, touched);
   for (const p of devices) {
-    ov.prefetch(p.spid, touchedInOrder);
-    for (const guid of touchedInOrder) planAction(ov, p, guid, roomOf, room);
+    // A record whose truth, map and action on this device this run left alone needs no
+    // new decision there: the run that last changed them planned it (a duplicate matched
+    // on one device costs no reads of the others). A device with a capacity limit is
+    // planned in full, as room may have changed.
+    const todo = p.capacity.maxEntries === undefined ? touchedInOrder.filter((g) => ov.changedFor(p.spid, g)) : touchedInOrder;
+    ov.prefetch(p.spid, todo);
+    for (const guid of todo) planAction(ov, p, guid, roomOf, room);
   }
   // A device that lost its sync state gets everything it lacks; a capacity-limited device
   // with room gets records in creation order.
@@ -400,6 +405,10 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     // (A newly paired device counts as having lost its state until its first push completes.)
     const lost = lostMatched.has(p.spid) || (p.lostState === true && input.reports.has(p.spid));
     if (!lost && (p.capacity.maxEntries === undefined || roomOf(p) <= 0)) continue;
+    if (p.capacity.maxEntries === undefined) {
+      ov.sendAllLacking(p.spid);
+      continue;
+    }
     for (const { guid, seq } of ov.truthIndex()) {
       if (roomOf(p) <= 0) break;
       if (ov.mapOf(p.spid, guid) || ov.pending(p.spid, guid)) continue;

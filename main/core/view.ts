@@ -95,6 +95,9 @@ export class Overlay implements DssView {
   readonly actions = new PerDevice<Guid, PendingAction | null>();
   /** Devices whose whole map was forgotten (lost sync state) before the entries above. */
   readonly forgotten = new Set<Spid>();
+  /** Devices that get an ADD of every truth record they neither map nor have an action
+   *  for (sendAllLacking): the commit writes those in one statement. */
+  readonly sendAll = new Set<Spid>();
   private readonly luidIndex = new PerDevice<Luid, Guid>();
   /** Records this run put in the truth, indexed for the detector only when asked; once
    *  built, the records changed since are re-indexed at the next look-up. */
@@ -252,6 +255,13 @@ export class Overlay implements DssView {
   }
 
   pending(spid: Spid, guid: Guid): PendingAction | undefined {
+    const a = this.setPendingOf(spid, guid);
+    if (a || !this.sendAll.has(spid)) return a;
+    return this.lackedAdd(spid, guid);
+  }
+
+  /** The action set in this run or stored, without those sendAll stands for. */
+  private setPendingOf(spid: Spid, guid: Guid): PendingAction | undefined {
     const own = this.actions.of(spid);
     if (own?.has(guid)) return own.get(guid) ?? undefined;
     if (!this.hasRows(spid) || this.isNew(guid)) return undefined;
@@ -262,12 +272,24 @@ export class Overlay implements DssView {
     return a;
   }
 
+  /** The ADD sendAll stands for, when the device lacks the record. */
+  private lackedAdd(spid: Spid, guid: Guid): PendingAction | undefined {
+    const rec = this.truth(guid);
+    return rec && !this.mapOf(spid, guid) ? { spid, guid, action: 'ADD', seq: rec.seq, run: this.runId } : undefined;
+  }
+
   pendingOf(spid: Spid): PendingAction[] {
     const out = new Map<Guid, PendingAction>();
     if (this.hasRows(spid)) for (const a of this.base.pendingOf(spid)) out.set(a.guid, a);
     for (const [g, a] of this.actions.of(spid) ?? []) {
       if (a) out.set(g, a);
       else out.delete(g);
+    }
+    if (this.sendAll.has(spid)) {
+      for (const { guid } of this.truthIndex()) {
+        const add = out.has(guid) ? undefined : this.lackedAdd(spid, guid);
+        if (add) out.set(guid, add);
+      }
     }
     return [...out.values()];
   }
@@ -363,5 +385,19 @@ export class Overlay implements DssView {
 
   setPending(spid: Spid, guid: Guid, a: PendingAction | null): void {
     this.actions.set(spid, guid, a);
+  }
+
+  /** From here on, the device is to get every truth record it lacks (it lost its sync
+   *  state). One ADD object per record would cost a first sync of a new device with a
+   *  large truth more than the rest of its plan; the commit writes them in one statement,
+   *  and pending/pendingOf read them as if set. Planned last: nothing is decided after it. */
+  sendAllLacking(spid: Spid): void {
+    this.sendAll.add(spid);
+  }
+
+  /** Whether this run changed anything planAction reads of this record on this device:
+   *  the record, or the device's map entry or action of it. */
+  changedFor(spid: Spid, guid: Guid): boolean {
+    return this.truthPuts.has(guid) || this.truthDeletes.has(guid) || this.maps.has(spid, guid) || this.actions.has(spid, guid) || this.forgotten.has(spid);
   }
 }

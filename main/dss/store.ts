@@ -209,6 +209,11 @@ export class Dss implements DssView {
                     ON CONFLICT (spid, guid) DO UPDATE SET action = excluded.action, seq = excluded.seq, run = excluded.run,
                     since = CASE WHEN actions.action = excluded.action THEN actions.since ELSE excluded.since END`),
       actionDelete: p('DELETE FROM actions WHERE spid = ? AND guid = ?'),
+      // An ADD of every record of the truth the device neither maps nor has an action for.
+      actionsFillLacking: p(`INSERT INTO actions (spid, guid, action, seq, since, run)
+                             SELECT $spid, t.guid, 'ADD', t.seq, $now, $run FROM truth t
+                             WHERE NOT EXISTS (SELECT 1 FROM maps m WHERE m.spid = $spid AND m.guid = t.guid)
+                               AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.spid = $spid AND a.guid = t.guid)`),
       pushList: p(`SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?
                    ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
       pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),
@@ -361,8 +366,11 @@ export class Dss implements DssView {
   // ---- step 6: the commit before the push ------------------------------------------------
   /** Writes the new truth, maps and effective action tables, the conflict log and the
    *  consumed editor edits in one transaction. Nothing has been sent to any device yet. */
-  commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): void {
+  /** Returns how many ADDs it wrote for the devices the plan sends all they lack
+   *  (Overlay.sendAll; the overlay holds no object of each). */
+  commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): number {
     this.hook('commit');
+    let filled = 0;
     this.db.transaction(() => {
       // A record's detector keys are those of the version the DSS holds (read by the plan).
       const dropKeys = (guid: Guid, c: Contact) => {
@@ -420,12 +428,15 @@ export class Dss implements DssView {
         if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now, a.run ?? opts.runId);
         else this.st.actionDelete.run(spid, guid);
       }
+      // Last, over the truth, maps and actions just written (as the plan read them).
+      for (const spid of ov.sendAll) filled += this.st.actionsFillLacking.run({ spid, now: opts.now, run: opts.runId }).changes;
       for (const c of opts.conflicts) {
         this.st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
       }
       if (opts.editorUpTo !== null) this.st.queueDelete.run(opts.editorUpTo);
       for (const spid of opts.lostState) this.db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
     })();
+    return filled;
   }
 
   // ---- step 7: acknowledgements ----------------------------------------------------------

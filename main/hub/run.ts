@@ -146,8 +146,8 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
   }
 
   // 6. Commit: the new truth and every effective action table, atomically.
-  dss.commitPlan(plan.overlay, { runId, now: ctx.now(), conflicts: plan.conflicts, editorUpTo: upTo, lostState: plan.lostState });
-  ctx.emit({ type: 'committed', runId, actions: [...plan.overlay.actions.values()].filter(Boolean).length });
+  const filled = dss.commitPlan(plan.overlay, { runId, now: ctx.now(), conflicts: plan.conflicts, editorUpTo: upTo, lostState: plan.lostState });
+  ctx.emit({ type: 'committed', runId, actions: [...plan.overlay.actions.values()].filter(Boolean).length + filled });
   let acked = 0;
   const crashAfterAcks = ctx.crash?.at === 'afterAcks' ? ctx.crash.count : ctx.crash?.at === 'afterCommit' ? 0 : undefined;
   if (crashAfterAcks === 0) throw new HubCrash('after commit');

@@ -171,6 +171,7 @@ export async function run(): Promise<void> {
       },
       [
         `incoming: ${dups.exactCopies} copies of known records, ${dups.editedCopies} known people with numbers in E.164, "Family, Given" and a new note, ${dups.incoming - dups.exactCopies - dups.editedCopies} new people`,
+        `its commit (timed, then rolled back; it also writes the ADDs of the ${(N - dups.exactCopies - dups.editedCopies).toLocaleString('en')} records the new device lacks): ${ms(dups.commitMs)} (no target)`,
         `recovery rows: ${Object.entries(dups.rows)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,

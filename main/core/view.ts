@@ -286,9 +286,8 @@ export class Overlay implements DssView {
       else out.delete(g);
     }
     if (this.sendAll.has(spid)) {
-      for (const { guid } of this.truthIndex()) {
-        const add = out.has(guid) ? undefined : this.lackedAdd(spid, guid);
-        if (add) out.set(guid, add);
+      for (const { guid, seq } of this.truthIndex()) {
+        if (!out.has(guid) && !this.mapOf(spid, guid)) out.set(guid, { spid, guid, action: 'ADD', seq, run: this.runId });
       }
     }
     return [...out.values()];

@@ -365,9 +365,9 @@ export class Dss implements DssView {
 
   // ---- step 6: the commit before the push ------------------------------------------------
   /** Writes the new truth, maps and effective action tables, the conflict log and the
-   *  consumed editor edits in one transaction. Nothing has been sent to any device yet. */
-  /** Returns how many ADDs it wrote for the devices the plan sends all they lack
-   *  (Overlay.sendAll; the overlay holds no object of each). */
+   *  consumed editor edits in one transaction. Nothing has been sent to any device yet.
+   *  Returns how many ADDs it wrote for the devices the plan sends all they lack
+   *  (Overlay.sendAll: the overlay holds no object for each of those). */
   commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): number {
     this.hook('commit');
     let filled = 0;

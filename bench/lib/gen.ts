@@ -141,8 +141,8 @@ export function contactAt(seed: number, i: number): Partial<Contact> {
 }
 
 /** Every string of the contact flat, as a device adapter's parser gives them (built by
- *  concatenation here, each would be a tree of its pieces in V8: several times the memory
- *  of the contact the benchmarks mean to model). */
+ *  concatenation here, many would stay trees of their pieces in V8: 100,000 contacts took
+ *  114 MB of heap so, 88 MB flat). */
 function flatContact(c: Partial<Contact>): Partial<Contact> {
   const list = (xs: TypedValue[] | undefined) => xs?.map((x) => ({ type: flat(x.type), value: flat(x.value) }));
   const out: Partial<Contact> = { ...c };

@@ -5,7 +5,6 @@ import { contactOf, equalContacts, normalizeContact, displayName, type Contact, 
 import { DuplicateIndex } from '../core/duplicates';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
-import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { HubError, type Hub } from '../hub/hub';
 import type { SyncProgress } from '../hub/types';
 import {
@@ -71,6 +70,9 @@ export interface DeviceServices {
   /** Pairs the phone, attaches it and, with autoSync, syncs it now. */
   pairPhone(spid: Spid, autoSync: boolean, name?: string): Promise<void>;
   ignorePhone(spid: Spid): void;
+  /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
+   *  ApiError('invalid', why) for a login that cannot be used. */
+  pairSyncml(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
 }
 
@@ -182,7 +184,6 @@ export class Api implements ApiLike {
       if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
       if (e instanceof ApiError) return errorResult(e.code, e.message);
       if (e instanceof HubError) return errorResult(e.code, e.message);
-      if (e instanceof PairError) return errorResult('invalid', e.message);
       console.error(`concord: ${name} failed`, e);
       return errorResult('internal', `The hub could not do that (${(e as Error)?.message ?? String(e)}).`);
     }
@@ -243,7 +244,7 @@ export class Api implements ApiLike {
         return out;
       },
       'contacts:export': ({ version, guids }) => {
-        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)?.contact).filter((c): c is Contact => !!c);
+        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)).filter((r) => r !== undefined).map((r) => ({ contact: r.contact, uid: r.guid }));
         const day = new Date().toISOString().slice(0, 10);
         return { filename: `concord-contacts-${day}.vcf`, text: writeCards(list, version), count: list.length };
       },
@@ -274,8 +275,9 @@ export class Api implements ApiLike {
         return null;
       },
       'devices:pairSyncml': ({ name, user, password }) => {
-        const d = pairSyncmlDevice(hub, name.trim() || name, user, password);
-        return { spid: d.spid };
+        const devices = this.opts.devices;
+        if (!devices) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
+        return devices.pairSyncml(name.trim() || name, user, password);
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {

@@ -4,8 +4,9 @@
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
 import path from 'node:path';
-import { Api } from '../api/handlers';
+import { Api, ApiError, type DeviceServices } from '../api/handlers';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
+import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { Hub } from '../hub/hub';
 import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
@@ -33,6 +34,18 @@ export interface HubHost {
   /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
    *  phones' links and the demo phone. */
   close(): Promise<void>;
+}
+
+/** The API's SyncML pairing (`devices:pairSyncml`), over the SyncML adapter's pairing. */
+export function syncmlPairing(hub: Hub): DeviceServices['pairSyncml'] {
+  return (name, user, password) => {
+    try {
+      return { spid: pairSyncmlDevice(hub, name, user, password).spid };
+    } catch (e) {
+      if (e instanceof PairError) throw new ApiError('invalid', e.message);
+      throw e;
+    }
+  };
 }
 
 export async function startHost(opts: HostOptions): Promise<HubHost> {
@@ -73,6 +86,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await phones.pairPhone(spid, autoSync, name);
       },
       ignorePhone: (spid) => phones?.ignorePhone(spid),
+      pairSyncml: syncmlPairing(hub),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
     },
   });

@@ -5,29 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../../main/app/serve';
-import { findCommand, main } from '../../../main/cli/main';
+import { findCommand } from '../../../main/cli/main';
 import { parseSimArgs } from '../../../main/cli/sim';
+import { runCli } from './run';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs the command line in this process; its exit status and what it printed. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write;
-  const e = process.stderr.write;
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const run = runCli;
 
 describe('the concord command line', () => {
   const data = mkdtempSync(path.join(os.tmpdir(), 'concord-cli-args-'));

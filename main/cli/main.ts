@@ -4,7 +4,7 @@
 // hub takes `--data DIR`, else the one data folder rule (main/app/paths.ts).
 import { HelpRequested, UsageError } from './args';
 import { usageOf, type Command } from './command';
-import { contactsExportCommand } from './contacts';
+import { contactsExportCommand, contactsImportCommand } from './contacts';
 import { devicesListCommand, pairSyncmlCommand } from './devices';
 import { scenarioRunCommand } from './scenario';
 import { serveCommand } from './serve';
@@ -14,6 +14,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   scenarioRunCommand,
   contactsExportCommand,
+  contactsImportCommand,
   devicesListCommand,
   pairSyncmlCommand,
   simHandsetCommand,

@@ -33,6 +33,9 @@ export interface ServeArgs {
   lanHost: string;
   /** How long a SyncML client may stay silent mid-session before the hub drops it. */
   lanTimeoutS: number | null;
+  /** The URL SyncML clients reach the hub at when the Host they send does not say it (a
+   *  reverse proxy): RespURI names it. null: each client's own Host. */
+  lanPublicUrl: string | null;
   phones: boolean;
   /** The hub on the server's own thread (for debugging; a long sync then delays replies). */
   inProcess: boolean;
@@ -54,6 +57,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
     lanPort: null,
     lanHost: '0.0.0.0',
     lanTimeoutS: null,
+    lanPublicUrl: null,
     phones: true,
     inProcess: false,
   };
@@ -78,6 +82,11 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
         const n = Number(v);
         if (!/^\d+$/.test(v) || n < 1 || n > 3600) return '--lan-timeout must be a number of seconds from 1 to 3600';
         out.lanTimeoutS = n;
+      } else if (a === '--lan-public-url') {
+        const v = value();
+        const u = URL.canParse(v) ? new URL(v) : null;
+        if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash) return '--lan-public-url must be an http:// or https:// URL without ?query or #fragment';
+        out.lanPublicUrl = v;
       } else if (a === '--lan-host') {
         out.lanHost = value();
         lanHostGiven = true;
@@ -94,12 +103,13 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
   }
   if (lanHostGiven && out.lanPort === null) return '--lan-host needs --lan-port';
   if (out.lanTimeoutS !== null && out.lanPort === null) return '--lan-timeout needs --lan-port';
+  if (out.lanPublicUrl !== null && out.lanPort === null) return '--lan-public-url needs --lan-port';
   if (out.demoPhone && !out.demo) return '--demo-phone needs --demo';
   return out;
 }
 
 const USAGE =
-  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]';
+  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS] [--lan-public-url URL]] [--no-phones] [--in-process]';
 
 /** The newest modification time among the renderer's sources (dist excluded). */
 function newestSource(dir = RENDERER_DIR): number {
@@ -143,7 +153,7 @@ export async function runServe(argv: string[]): Promise<number> {
     demoPhone: args.demoPhone,
     phones: args.phones,
     ...(args.lanPort !== null
-      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}) } }
+      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}), ...(args.lanPublicUrl !== null ? { publicUrl: args.lanPublicUrl } : {}) } }
       : {}),
   };
   let host: HubHost;

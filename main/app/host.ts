@@ -20,7 +20,7 @@ export interface HostOptions {
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here (off unless given). */
-  lan?: { host: string; port: number; sessionTimeoutMs?: number };
+  lan?: { host: string; port: number; sessionTimeoutMs?: number; publicUrl?: string };
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   version?: string;
@@ -85,7 +85,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     lock.release();
     throw e;
   }
-  const lanUrl = lan?.url ?? null;
+  const lanUrl = opts.lan?.publicUrl ?? lan?.url ?? null;
   const api = new Api({
     hub,
     dataDir: opts.dataDir,

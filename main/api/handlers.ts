@@ -23,6 +23,7 @@ import {
   type Result,
   type ResultOf,
 } from './contract';
+import { describeImport, describeUpdate, editName, editNotes, noteEdit } from './edits';
 import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { parseCards, writeCards } from './vcard';
@@ -63,6 +64,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
+  'activity:edits': obj({ limit: optional(int(1, 1000)) }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -217,13 +219,17 @@ export class Api implements ApiLike {
       'contacts:add': ({ contact }) => {
         const c = contactOf(contact);
         refuseProblems(contactProblems(c, hub.region()));
-        return { queued: hub.editor.add(c) };
+        const queued = hub.editor.add(c);
+        noteEdit(hub, queued, `Added ${editName(c)}`);
+        return { queued };
       },
       'contacts:update': ({ guid, contact }) => {
         const before = hub.contact(guid);
         if (!before) throw new ApiError('not-found', 'That contact no longer exists.');
         refuseProblems(contactProblems(contact, hub.region(), before.contact));
         hub.editor.update(guid, contact);
+        const said = describeUpdate(before.contact, contactOf(contact), hub.region());
+        if (said) noteEdit(hub, guid, said);
         return null;
       },
       'contacts:check': ({ contact, guid }) => {
@@ -234,7 +240,9 @@ export class Api implements ApiLike {
         };
       },
       'contacts:delete': ({ guid }) => {
+        const before = hub.contact(guid);
         hub.editor.delete(guid);
+        noteEdit(hub, guid, `Deleted ${before ? editName(before.contact) : 'a contact'}`);
         return null;
       },
       'contacts:importPreview': ({ text }) => this.importPlan(text).preview,
@@ -242,17 +250,22 @@ export class Api implements ApiLike {
         const { preview, data } = this.importPlan(text);
         const skipped = new Set(skip ?? []);
         const out = { added: 0, updated: 0, skipped: 0 };
+        const names = { added: [] as string[], updated: [] as string[] };
         for (const item of preview.items) {
           const c = data.get(item.index)!;
           if (item.action === 'skip' || skipped.has(item.index)) out.skipped++;
           else if (item.action === 'add') {
             hub.editor.add(c);
             out.added++;
+            names.added.push(item.name);
           } else {
             hub.editor.update(item.guid!, c);
             out.updated++;
+            names.updated.push(item.name);
           }
         }
+        const said = describeImport(names.added, names.updated);
+        if (said) noteEdit(hub, null, said);
         return out;
       },
       'contacts:export': ({ version, guids }) => {
@@ -304,10 +317,14 @@ export class Api implements ApiLike {
       'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
       'conflicts:resolve': ({ id, spid }) => {
         hub.useConflictVersion(id, spid);
+        const c = hub.dss.conflict(id);
+        const who = c && (c.versions.find((v) => v.spid === spid)?.contact ?? c.result);
+        noteEdit(hub, c?.guid ?? null, `Used the version from ${hub.device(spid)?.name ?? spid} for ${who ? editName(who) : 'a contact'}`);
         return null;
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
+      'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
     };
   }
 

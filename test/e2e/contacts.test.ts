@@ -193,6 +193,7 @@ describe('the contacts editor', () => {
     expect(await page.getByTestId('contacts-notice').count()).toBe(0);
     await page.getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByTestId('contacts-notice').filter({ hasText: 'Message Test was deleted.' }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('listbox');
     await page.getByRole('button', { name: 'Dismiss' }).click();
     expect(await page.getByTestId('contacts-notice').count()).toBe(0);
     // A success, then an action that fails: the error stands alone.

@@ -173,7 +173,8 @@ export function ContactsScreen() {
               return (
                 <>
                   <span className="row-name">{r.name}</span>
-                  <span className="row-sub">{[tel(r.tel), r.email].filter(Boolean).join(' · ')}</span>
+                  {/* A space between name and number: the option's text reads as its label does. */}{' '}
+                  <span className="row-sub">{[tel(r.tel), r.email].filter(Boolean).join(', ')}</span>
                 </>
               );
             }}
@@ -207,7 +208,11 @@ export function ContactsScreen() {
               editing={mode === 'edit'}
               setMode={setMode}
               notify={setNotice}
-              onDeleted={() => setOpenGuid(null)}
+              onDeleted={() => {
+                setOpenGuid(null);
+                // The detail is gone: the list keeps the focus, not the page's body.
+                setTimeout(() => (document.querySelector('.screen.contacts .vlist') as HTMLElement | null)?.focus(), 0);
+              }}
             />
           )}
           {mode !== 'add' && !openGuid && <p className="muted empty">Choose a contact to see its details.</p>}

@@ -1,7 +1,13 @@
 // Edits made in Concord, in words for the Activity screen.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EditNote } from '../../../main/api/contract';
 import { describeImport, describeUpdate } from '../../../main/api/edits';
+import { Api } from '../../../main/api/handlers';
 import { contactOf } from '../../../main/core/contact';
+import { Hub } from '../../../main/hub/hub';
 
 const anna = contactOf({ fn: 'Anna Berg', tel: [{ type: 'cell', value: '+447700900123' }] });
 
@@ -27,5 +33,39 @@ describe('describeImport', () => {
     const many = Array.from({ length: 8 }, (_, i) => `P${i}`);
     expect(describeImport(many, [])).toBe('Imported 8 contacts from a vCard file: added P0, P1, P2, P3, P4 and 3 more');
     expect(describeImport([], [])).toBeNull();
+  });
+});
+
+describe('activity:edits', () => {
+  it('lists the edits made through the contract, newest first, and keeps them across a restart', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-edits-'));
+    let hub = Hub.open({ dataDir, region: 'GB' });
+    let api = new Api({ hub, dataDir });
+    const added = await api.call('contacts:add', { contact: { fn: 'Anna Berg', tel: [{ type: 'cell', value: '07700 900123' }] } });
+    const guid = added.ok ? (added.value as { queued: string }).queued : '';
+    await hub.sync([]);
+    expect((await api.call('contacts:update', { guid, contact: { fn: 'Anna Berg', tel: [{ type: 'cell', value: '07700 900124' }] } })).ok).toBe(true);
+    // Saving what is already there says nothing.
+    expect((await api.call('contacts:update', { guid, contact: { fn: 'Anna Berg', tel: [{ type: 'cell', value: '07700 900124' }] } })).ok).toBe(true);
+    await api.call('contacts:import', { text: 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ben Carter\r\nEND:VCARD\r\n' });
+    await hub.sync([]);
+    expect((await api.call('contacts:delete', { guid })).ok).toBe(true);
+    await hub.sync([]);
+    api.dispose();
+    await hub.close();
+
+    hub = Hub.open({ dataDir, region: 'GB' });
+    api = new Api({ hub, dataDir });
+    const r = await api.call('activity:edits', {});
+    const notes = (r.ok ? r.value : []) as EditNote[];
+    expect(notes.map((n) => n.text)).toEqual([
+      'Deleted Anna Berg',
+      'Imported 1 contact from a vCard file: added Ben Carter',
+      'Changed Anna Berg: phone number',
+      'Added Anna Berg',
+    ]);
+    expect(notes[0]!.guid).toBe(guid);
+    api.dispose();
+    await hub.close();
   });
 });

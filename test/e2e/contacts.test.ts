@@ -174,6 +174,7 @@ describe('the contacts editor', () => {
     await page.locator('.detail dd').filter({ hasText: 'Likes tea.' }).waitFor();
     expect(await page.locator('.detail .field').filter({ hasText: 'Birthday' }).locator('dd').textContent()).toMatch(/23 April 1985|April 23, 1985/);
     await page.getByTestId('contacts-notice').filter({ hasText: 'Changes to Alexandra Konstantinou saved.' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, '03-detail.png') });
     // The editor shows all of it again.
     await page.getByRole('button', { name: 'Edit' }).click();
     expect(await page.getByRole('group', { name: 'Address 1' }).getByLabel('Town or city').inputValue()).toBe('Oxford');
@@ -217,7 +218,7 @@ describe('the contacts editor', () => {
     expect(await group.textContent()).toContain('Deleted Message Test');
     // The runs that saved these edits are not listed one by one.
     expect(await page.locator('.history li.run:not(.edits)').filter({ hasText: 'Edits made in Concord saved.' }).count()).toBe(0);
-    await page.screenshot({ path: path.join(SHOTS, '03-activity.png') });
+    await page.screenshot({ path: path.join(SHOTS, '05-activity.png') });
     await page.click('nav [data-screen=contacts]');
   });
 });
@@ -254,7 +255,7 @@ describe('narrow windows', () => {
       await fits(page.getByRole('group', { name: 'Address 1' }).getByLabel('Postcode'));
       await fits(page.getByRole('button', { name: 'Save' }));
       expect(await phone(1).evaluate((el: HTMLInputElement) => el.scrollWidth <= el.clientWidth)).toBe(true);
-      await page.screenshot({ path: path.join(SHOTS, `04-editor-${size.width}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, `06-editor-${size.width}.png`), fullPage: true });
       await page.getByRole('button', { name: 'Cancel' }).click();
       await search('');
     });

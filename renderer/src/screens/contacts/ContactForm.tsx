@@ -17,7 +17,7 @@ interface Address {
 const TYPES: Record<ListKind | 'adr', string[]> = {
   tel: ['cell', 'home', 'work', ''],
   email: ['home', 'work', ''],
-  url: ['home', 'work', ''],
+  url: ['', 'home', 'work'],
   adr: ['home', 'work', ''],
 };
 const TYPE_WORDS: Record<string, string> = { cell: 'mobile', home: 'home', work: 'work', '': 'other' };

@@ -106,6 +106,15 @@ export interface ImportPreview {
   errors: string[];
 }
 
+/** One edit the user made in Concord, in words ("Changed Anna Berg: phone number"). */
+export interface EditNote {
+  id: number;
+  at: number;
+  /** The contact; null for an edit of many (an import). */
+  guid: Guid | null;
+  text: string;
+}
+
 export interface ImportOutcome {
   added: number;
   updated: number;
@@ -183,6 +192,8 @@ export interface Requests {
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  /** The user's edits in Concord, newest first. */
+  'activity:edits': { args: { limit?: number }; result: EditNote[] };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -228,6 +239,7 @@ const requestNames = {
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
+  'activity:edits': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
 const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;

@@ -19,6 +19,7 @@ import {
   type Result,
   type ResultOf,
 } from './contract';
+import { describeImport, describeUpdate, editName, editNotes, noteEdit } from './edits';
 import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { applyImport, planImport } from './import';
@@ -60,6 +61,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
+  'activity:edits': obj({ limit: optional(int(1, 1000)) }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -216,13 +218,17 @@ export class Api implements ApiLike {
       'contacts:add': ({ contact }) => {
         const c = contactOf(contact);
         refuseProblems(contactProblems(c, hub.region()));
-        return { queued: hub.editor.add(c) };
+        const queued = hub.editor.add(c);
+        noteEdit(hub, queued, `Added ${editName(c)}`);
+        return { queued };
       },
       'contacts:update': ({ guid, contact }) => {
         const before = hub.contact(guid);
         if (!before) throw new ApiError('not-found', 'That contact no longer exists.');
         refuseProblems(contactProblems(contact, hub.region(), before.contact));
         hub.editor.update(guid, contact);
+        const said = describeUpdate(before.contact, contactOf(contact), hub.region());
+        if (said) noteEdit(hub, guid, said);
         return null;
       },
       'contacts:check': ({ contact, guid }) => {
@@ -233,11 +239,21 @@ export class Api implements ApiLike {
         };
       },
       'contacts:delete': ({ guid }) => {
+        const before = hub.contact(guid);
         hub.editor.delete(guid);
+        noteEdit(hub, guid, `Deleted ${before ? editName(before.contact) : 'a contact'}`);
         return null;
       },
       'contacts:importPreview': ({ text }) => planImport(hub, text).preview,
-      'contacts:import': ({ text, skip }) => applyImport(planImport(hub, text), hub.editor, skip ?? []),
+      'contacts:import': ({ text, skip }) => {
+        const plan = planImport(hub, text);
+        const out = applyImport(plan, hub.editor, skip ?? []);
+        const skipped = new Set(skip ?? []);
+        const done = plan.preview.items.filter((i) => i.action !== 'skip' && !skipped.has(i.index));
+        const said = describeImport(done.filter((i) => i.action === 'add').map((i) => i.name), done.filter((i) => i.action === 'update').map((i) => i.name));
+        if (said) noteEdit(hub, null, said);
+        return out;
+      },
       'contacts:export': ({ version, guids }) => {
         const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)).filter((r) => r !== undefined).map((r) => ({ contact: r.contact, uid: r.guid }));
         const day = new Date().toISOString().slice(0, 10);
@@ -288,10 +304,14 @@ export class Api implements ApiLike {
       'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
       'conflicts:resolve': ({ id, spid }) => {
         hub.useConflictVersion(id, spid);
+        const c = hub.dss.conflict(id);
+        const who = c && (c.versions.find((v) => v.spid === spid)?.contact ?? c.result);
+        noteEdit(hub, c?.guid ?? null, `Used the version from ${hub.device(spid)?.name ?? spid} for ${who ? editName(who) : 'a contact'}`);
         return null;
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
+      'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
     };
   }
 }

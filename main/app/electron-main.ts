@@ -5,7 +5,7 @@
 import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { REQUEST_NAMES, type Events, type Result, type RunSummary } from '../api/contract';
+import { REQUEST_NAMES, type Events, type Result, type RunSummary, type Settings } from '../api/contract';
 import type { HostIn, HostOut } from './hub-host';
 import { defaultDataDir } from './paths';
 import { APP_HOST, APP_SCHEME, APP_URL, CSP, WINDOW_OPEN_DECISION, isAllowedNavigation, isTrustedSender, permissionDecision, windowOptions } from './security';
@@ -43,6 +43,20 @@ function callHub(channel: string, args: unknown): Promise<Result<unknown>> {
     waiting.set(id, resolve);
     hub.postMessage({ type: 'call', id, channel, args } satisfies HostIn);
   });
+}
+
+/** Start at login is the desktop app's own setting (the hub in its utility process cannot
+ *  set it): answered here; the rest of Settings by the hub. */
+async function settingsCall(name: string, args: unknown): Promise<Result<unknown>> {
+  if (name === 'settings:setStartAtLogin') {
+    const on = (args as { on?: unknown } | null)?.on;
+    if (typeof on !== 'boolean') return { ok: false, error: { code: 'bad-request', message: 'settings:setStartAtLogin: on must be true or false.' } };
+    app.setLoginItemSettings({ openAtLogin: on });
+    rebuildTrayMenu();
+    return settingsCall('settings:get', {});
+  }
+  const r = await callHub(name, args);
+  return r.ok ? { ok: true, value: { ...(r.value as Settings), startAtLogin: app.getLoginItemSettings().openAtLogin } } : r;
 }
 
 function startHub(): void {
@@ -194,7 +208,7 @@ function start(): void {
       if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
         return { ok: false, error: { code: 'unauthorized', message: 'Requests are accepted only from the Concord window.' } };
       }
-      return callHub(name, args);
+      return name.startsWith('settings:') ? settingsCall(name, args) : callHub(name, args);
     });
   }
   startHub();

@@ -3,11 +3,10 @@
 // plugged in (sync on connect), and the demo devices. `concord serve` runs it on its main
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
-import path from 'node:path';
 import { Api } from '../api/handlers';
-import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
 import { Hub } from '../hub/hub';
-import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { DEMO_LAPTOP, DEMO_PHONE, setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { LanController } from './host-lan';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
@@ -15,8 +14,10 @@ export interface HostOptions {
   demo?: boolean;
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
-  /** Start the SyncML endpoint here (off unless given). */
+  /** Start the SyncML endpoint here for this run (else as Settings last left it). */
   lan?: { host: string; port: number; sessionTimeoutMs?: number };
+  /** Where LAN sync binds when Settings turns it on (default 0.0.0.0; `lan.host` if given). */
+  lanHost?: string;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   version?: string;
@@ -26,7 +27,9 @@ export interface HostOptions {
 export interface HubHost {
   hub: Hub;
   api: Api;
-  lanUrl: string | null;
+  /** The SyncML URL now (LAN sync can be switched while the hub runs). */
+  readonly lanUrl: string | null;
+  lan: LanController;
   phones: PhoneManager | null;
   demoPhone: DemoPhone | null;
   /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
@@ -37,14 +40,20 @@ export interface HubHost {
 export async function startHost(opts: HostOptions): Promise<HubHost> {
   const log = opts.log ?? ((s: string) => console.log(s));
   const hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
-  let lan: SyncmlEndpoint | null = null;
+  const lan = new LanController(hub, {
+    dataDir: opts.dataDir,
+    host: opts.lan?.host ?? opts.lanHost ?? '0.0.0.0',
+    ...(opts.lan?.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.lan.sessionTimeoutMs } : {}),
+    log,
+  });
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
   try {
-    // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
-    if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
+    if (opts.lan) await lan.startNow(opts.lan.port);
+    else await lan.restore();
     if (opts.demo) demo = await setUpDemo(hub);
+    if (demo) await syncDemoAtStart(hub);
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
@@ -52,20 +61,19 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       phones = new PhoneManager(hub, { log, ...po });
     }
   } catch (e) {
-    await lan?.close().catch(() => undefined);
+    await lan.close().catch(() => undefined);
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
     throw e;
   }
-  const lanUrl = lan?.url ?? null;
   const api = new Api({
     hub,
     dataDir: opts.dataDir,
     demo: !!opts.demo,
     ...(opts.version ? { version: opts.version } : {}),
     devices: {
-      lanUrl: () => lanUrl,
+      lanUrl: () => lan.lan().url,
       discovered: () => phones?.discovered() ?? [],
       pairPhone: async (spid, autoSync, name) => {
         if (!phones) throw new Error('Phones are not watched here.');
@@ -74,18 +82,22 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       ignorePhone: (spid) => phones?.ignorePhone(spid),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
     },
+    lan,
   });
   let closing: Promise<void> | null = null;
   return {
     hub,
     api,
-    lanUrl,
+    get lanUrl() {
+      return lan.lan().url;
+    },
+    lan,
     phones,
     demoPhone,
     close: () =>
       (closing ??= (async () => {
         phones?.stopWatching();
-        await lan?.close();
+        await lan.close();
         demo?.dispose();
         api.dispose();
         await hub.close();
@@ -93,4 +105,10 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await demoPhone?.close();
       })()),
   };
+}
+
+/** The demo opens with what its devices hold already synced: the conflicts it stages for the
+ *  first run are on the Conflicts screen before the user has pressed anything. */
+async function syncDemoAtStart(hub: Hub): Promise<void> {
+  await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
 }

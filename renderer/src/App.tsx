@@ -39,14 +39,15 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => client.onConnection(setConn), []);
-  const firstScreen = useRef(true);
+  const shown = useRef(screen);
   useEffect(() => {
     const label = SCREENS.find((s) => s.id === screen)?.label ?? '';
     document.title = `${label} — Concord`;
     // Move focus to the new screen's heading, so keyboard and screen reader users land there;
     // not on the first load, where the first Tab must reach the skip link.
-    if (firstScreen.current) firstScreen.current = false;
-    else document.getElementById('screen-heading')?.focus();
+    if (shown.current === screen) return;
+    shown.current = screen;
+    document.getElementById('screen-heading')?.focus();
   }, [screen]);
 
   // A greyed-out button says why (in its tooltip, and to screen readers).
@@ -65,7 +66,16 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The fragment routes the screens: jump to the content without changing screen.
+          e.preventDefault();
+          const target = document.getElementById('screen-heading') ?? document.getElementById('main');
+          target?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="app-header">
@@ -110,7 +120,7 @@ export function App() {
           {syncError}
         </div>
       )}
-      <main id="main" className="app-main">
+      <main id="main" className="app-main" tabIndex={-1}>
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'devices' && <DevicesScreen />}
         {screen === 'priority' && <PriorityScreen />}

@@ -261,7 +261,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         </button>
         {!confirmForget ? (
           <button type="button" ref={forgetButton} className="danger" onClick={() => setConfirmForget(true)}>
-            Forget<span className="visually-hidden"> {d.name}</span>…
+            Forget…<span className="visually-hidden"> {d.name}</span>
           </button>
         ) : (
           <span role="group" aria-label="Confirm forget">

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveSocat } from '../../main/app/demo';
 import { focused, freePort, go, startSession, type Session } from './harness';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -13,7 +14,8 @@ let s: Session;
 
 beforeAll(async () => {
   const lanPort = await freePort();
-  s = await startSession({ args: ['--demo', '--lan-port', String(lanPort), '--lan-host', '127.0.0.1'], bypassCSP: true });
+  // With the demo handset on a pty pair when socat is there: a phone "just plugged in".
+  s = await startSession({ args: ['--demo', ...(haveSocat() ? ['--demo-phone'] : []), '--lan-port', String(lanPort), '--lan-host', '127.0.0.1'], bypassCSP: true, phones: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -143,4 +145,18 @@ describe('keyboard', () => {
     // The same for the tabs' own "Sync now", which is not a device's.
     expect(await page.getByRole('button', { name: 'Sync now', exact: true }).count()).toBe(1);
   });
+});
+
+describe('pairing a phone just plugged in', () => {
+  it.skipIf(!haveSocat())('moves the focus to the paired phone\'s card, not to the page', async () => {
+    const { page } = s;
+    await page.goto(s.url + '#/devices');
+    const offered = page.locator('article[data-discovered]');
+    await offered.waitFor({ timeout: 45_000 });
+    const spid = (await offered.getAttribute('data-discovered'))!;
+    expect(await axe(page), 'devices, a phone offered').toEqual([]);
+    await offered.getByRole('button', { name: /^Pair this phone/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`device-${spid}`);
+  }, 90_000);
 });

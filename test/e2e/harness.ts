@@ -39,9 +39,11 @@ function serveCommand(args: string[]): string[] {
   return wired ? ['bin/concord.mjs', 'serve', ...args] : ['bin/run-ts.mjs', 'main/app/serve.ts', 'serve', ...args];
 }
 
-export async function startSession(opts: { args?: string[]; viewport?: { width: number; height: number }; bypassCSP?: boolean } = {}): Promise<Session> {
+export async function startSession(
+  opts: { args?: string[]; viewport?: { width: number; height: number }; bypassCSP?: boolean; /** watch serial ports (for --demo-phone) */ phones?: boolean } = {},
+): Promise<Session> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-'));
-  const child = spawn(process.execPath, serveCommand(['--data', dataDir, '--port', '0', '--no-phones', ...(opts.args ?? [])]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, serveCommand(['--data', dataDir, '--port', '0', ...(opts.phones ? [] : ['--no-phones']), ...(opts.args ?? [])]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stderr!.on('data', (d) => process.stderr.write(d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -90,6 +90,8 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
           void act(async () => {
             await request('devices:pairPhone', { spid: p.spid, autoSync, ...(name.trim() ? { name: name.trim() } : {}) });
             announce(`${name.trim() || p.name} is paired${autoSync ? ' and syncing' : ''}.`);
+            // This card goes; the phone's own card comes: the focus follows it.
+            focusWhenShown(`device-${p.spid}`);
           });
         }}
       >
@@ -103,7 +105,16 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
         <button type="submit" className="primary" disabled={busy}>
           Pair this phone<span className="visually-hidden"> ({p.name})</span>
         </button>
-        <button type="button" disabled={busy} onClick={() => void act(() => request('devices:ignorePhone', { spid: p.spid }))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            void act(async () => {
+              await request('devices:ignorePhone', { spid: p.spid });
+              focusWhenShown('screen-heading');
+            })
+          }
+        >
           Ignore<span className="visually-hidden"> {p.name}</span>
         </button>
       </form>
@@ -169,7 +180,9 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
           </button>
         </form>
       ) : (
-        <h3 id={headingId}>{d.name}</h3>
+        <h3 id={headingId} tabIndex={-1}>
+          {d.name}
+        </h3>
       )}
       <dl className="facts">
         <div>
@@ -266,7 +279,18 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         ) : (
           <span role="group" aria-label="Confirm forget">
             <span>Forget {d.name}? Its contacts stay in Concord. </span>
-            <button type="button" className="danger" autoFocus onClick={() => void act(() => request('devices:forget', { spid: d.spid }))}>
+            <button
+              type="button"
+              className="danger"
+              autoFocus
+              onClick={() =>
+                void act(async () => {
+                  await request('devices:forget', { spid: d.spid });
+                  announce(`${d.name} is forgotten; its contacts stay in Concord.`);
+                  focusWhenShown('screen-heading');
+                })
+              }
+            >
               Yes, forget it
             </button>
             <button
@@ -307,4 +331,22 @@ export function syncNowReason(d: DeviceStatus): string | null {
     case 'none':
       return null;
   }
+}
+
+/** Moves the keyboard focus to the element with this id once it is on the page (a card that
+ *  appears after the hub's next answer), unless the user has put the focus somewhere since:
+ *  a control that disappears must not leave the focus on the page itself. */
+function focusWhenShown(id: string, timeoutMs = 3000): void {
+  const until = performance.now() + timeoutMs;
+  const from = document.activeElement;
+  const tick = () => {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected || active === from;
+    if (!lost) return;
+    const el = document.getElementById(id);
+    if (el) el.focus();
+    else if (performance.now() < until) requestAnimationFrame(tick);
+    else document.getElementById('screen-heading')?.focus();
+  };
+  requestAnimationFrame(tick);
 }

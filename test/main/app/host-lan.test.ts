@@ -62,6 +62,14 @@ it('turns LAN sync on and off while the hub runs, and starts the next time as it
   const paired = await host.api.call('devices:pairSyncml', { name: 'Laptop', user: 'ann', password: 'pw' });
   expect(paired).toMatchObject({ ok: true, value: { kind: 'syncml', url, user: 'ann' } });
 
+  // Another port while on: the endpoint moves.
+  const port2 = await freePort();
+  const url2 = `http://127.0.0.1:${port2}/syncml`;
+  expect((await settings(host, 'settings:setLan', { on: true, port: port2 })).lan).toEqual({ on: true, port: port2, url: url2, problem: null });
+  expect(await answers(url2)).toBe(true);
+  expect(await answers(url)).toBe(false);
+  expect((await settings(host, 'settings:setLan', { on: true, port })).lan.url).toBe(url);
+
   await host.close();
   host = await start(dir);
   expect((await settings(host, 'settings:get')).lan).toEqual({ on: true, port, url, problem: null });

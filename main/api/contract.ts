@@ -154,6 +154,41 @@ export interface DiscoveredPhone {
   capacity: number;
 }
 
+/** A conflict as the Conflicts screen shows it: the entry the hub logged, and the version the
+ *  user chose with "Use this version" (null until then: the `won` versions are in use). */
+export interface ConflictView extends ConflictEntry {
+  chosen: Spid | null;
+}
+
+/** The SyncML endpoint for laptops and phones on the home network. */
+export interface LanSettings {
+  on: boolean;
+  /** The port it listens on (or will, once turned on). */
+  port: number;
+  /** The URL to type into a device's sync settings; null while off. */
+  url: string | null;
+  /** Why it could not be turned on (a port in use), in plain words; null when all is well. */
+  problem: string | null;
+}
+
+export interface Settings {
+  dataDir: string;
+  lan: LanSettings;
+  /** Whether the desktop app starts when the user logs in; null where this hub cannot say
+   *  (the headless hub: it applies to the desktop app). */
+  startAtLogin: boolean | null;
+}
+
+/** What a device that syncs on the home network needs to be told, after pairing. */
+export interface LanAccount {
+  spid: Spid;
+  /** Which kind of account: the pairing flow shows one set of steps per kind. */
+  kind: 'syncml';
+  /** Null only where the hub has no LAN endpoint to offer (an Api without the app). */
+  url: string | null;
+  user: string;
+}
+
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
@@ -181,19 +216,24 @@ export interface Requests {
   'devices:setAutoSync': { args: { spid: Spid; on: boolean }; result: null };
   /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
    *  The same user again re-pairs that device with a new password. */
-  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: { spid: Spid } };
+  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: LanAccount };
   /** Phones connected now that are not paired. */
   'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
   /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
   'devices:pairPhone': { args: { spid: Spid; autoSync: boolean; name?: string }; result: { spid: Spid } };
   /** Stops offering a discovered phone (until it is plugged in again). */
   'devices:ignorePhone': { args: { spid: Spid }; result: null };
-  'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
+  'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
   /** The user's edits in Concord, newest first. */
   'activity:edits': { args: { limit?: number }; result: EditNote[] };
+  'settings:get': { args: Record<string, never>; result: Settings };
+  /** Turns the SyncML endpoint on or off now, and remembers it for the next start. */
+  'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
+  /** The desktop app only; the headless hub refuses it in plain words. */
+  'settings:setStartAtLogin': { args: { on: boolean }; result: Settings };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -240,6 +280,9 @@ const requestNames = {
   'sync:run': true,
   'sync:history': true,
   'activity:edits': true,
+  'settings:get': true,
+  'settings:setLan': true,
+  'settings:setStartAtLogin': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
 const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;

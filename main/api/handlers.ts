@@ -10,7 +10,10 @@ import {
   LIMITS,
   REQUEST_NAMES,
   type ArgsOf,
+  type ConflictView,
   type DiscoveredPhone,
+  type LanSettings,
+  type Settings,
   type ErrorCode,
   type EventName,
   type FieldProblem,
@@ -62,6 +65,9 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
   'activity:edits': obj({ limit: optional(int(1, 1000)) }),
+  'settings:get': obj({}),
+  'settings:setLan': obj({ on: bool, port: optional(int(1, 65535)) }),
+  'settings:setStartAtLogin': obj({ on: bool }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -78,6 +84,21 @@ export interface DeviceServices {
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
 }
 
+/** The SyncML endpoint of the app around the hub, switched at run time (Settings). */
+export interface LanServices {
+  /** The endpoint now. */
+  lan(): LanSettings;
+  /** Starts or stops it now and remembers the choice for the next start; a port that is in
+   *  use leaves it off with the reason in `problem`. */
+  setLan(on: boolean, port?: number): Promise<LanSettings>;
+}
+
+/** Where the hub keeps the user's choice of a version of each conflict (a preference per
+ *  conflict: the conflict log itself records only when). */
+const chosenKey = (id: number) => `conflict.${id}.chosen`;
+
+const LAN_OFF: LanSettings = { on: false, port: 0, url: null, problem: 'LAN sync is not available in this hub.' };
+
 /** Checks a request's arguments against the contract; throws BadRequest. */
 export function validateArgs<K extends RequestName>(name: K, args: unknown): ArgsOf<K> {
   return (validators[name] as Check<ArgsOf<K>>)(args, '');
@@ -89,6 +110,7 @@ export interface ApiOptions {
   demo?: boolean;
   version?: string;
   devices?: DeviceServices;
+  lan?: LanServices;
 }
 
 export type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -207,7 +229,7 @@ export class Api implements ApiLike {
         region: hub.region(),
         demo: this.opts.demo ?? false,
         running: hub.running(),
-        lanUrl: this.opts.devices?.lanUrl() ?? null,
+        lanUrl: this.opts.lan?.lan().url ?? this.opts.devices?.lanUrl() ?? null,
       }),
       'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
       'contacts:get': ({ guid }) => {
@@ -286,9 +308,14 @@ export class Api implements ApiLike {
         return null;
       },
       'devices:pairSyncml': ({ name, user, password }) => {
+        // A login the hub cannot be reached at is a dead end: pair only while LAN sync is on.
+        // (An Api without the app around it, as in a test of the handlers alone, has no say.)
+        const lan = this.opts.lan?.lan();
+        if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
         const devices = this.opts.devices;
         if (!devices) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
-        return devices.pairSyncml(name.trim() || name, user, password);
+        const { spid } = devices.pairSyncml(name.trim() || name, user, password);
+        return { spid, kind: 'syncml', url: lan?.url ?? null, user };
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {
@@ -301,18 +328,38 @@ export class Api implements ApiLike {
         this.opts.devices?.ignorePhone(spid);
         return null;
       },
-      'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
+      'conflicts:list': ({ limit }) =>
+        [...hub.conflicts(limit)]
+          .sort((a, b) => b.at - a.at || b.id - a.id)
+          .map((c): ConflictView => ({ ...c, chosen: c.resolvedAt !== null ? (hub.dss.pref(chosenKey(c.id)) ?? null) : null })),
       'conflicts:resolve': ({ id, spid }) => {
         hub.useConflictVersion(id, spid);
         const c = hub.dss.conflict(id);
         const who = c && (c.versions.find((v) => v.spid === spid)?.contact ?? c.result);
         noteEdit(hub, c?.guid ?? null, `Used the version from ${hub.device(spid)?.name ?? spid} for ${who ? editName(who) : 'a contact'}`);
+        hub.dss.setPref(chosenKey(id), spid);
+        this.emit('hub:changed', 'conflicts');
         return null;
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
       'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
+      'settings:get': () => this.settings(),
+      'settings:setLan': async ({ on, port }) => {
+        if (!this.opts.lan) throw new ApiError('invalid', LAN_OFF.problem!);
+        await this.opts.lan.setLan(on, port);
+        this.emit('hub:changed', 'settings');
+        return this.settings();
+      },
+      'settings:setStartAtLogin': () => {
+        // The desktop app answers this itself (electron-main.ts); a hub reached here is headless.
+        throw new ApiError('invalid', 'Start at login applies to the Concord desktop app. This hub runs as `concord serve`: add that command to your system\'s startup programs instead.');
+      },
     };
+  }
+
+  private settings(): Settings {
+    return { dataDir: this.opts.dataDir, lan: this.opts.lan?.lan() ?? LAN_OFF, startAtLogin: null };
   }
 }
 

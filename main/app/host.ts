@@ -4,10 +4,12 @@
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
 import path from 'node:path';
+import type { BluetoothStatus } from '../api/contract';
 import { Api } from '../api/handlers';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
 import { Hub } from '../hub/hub';
 import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
@@ -19,6 +21,8 @@ export interface HostOptions {
   lan?: { host: string; port: number; sessionTimeoutMs?: number };
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
+  /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
+  bluetooth?: boolean | BluetoothManagerOptions;
   version?: string;
   log?: (line: string) => void;
 }
@@ -28,6 +32,7 @@ export interface HubHost {
   api: Api;
   lanUrl: string | null;
   phones: PhoneManager | null;
+  bluetooth: BluetoothManager | null;
   demoPhone: DemoPhone | null;
   /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
    *  phones' links and the demo phone. */
@@ -41,6 +46,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
+  let bluetooth: BluetoothManager | null = null;
   try {
     // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
     if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
@@ -51,8 +57,11 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];
       phones = new PhoneManager(hub, { log, ...po });
     }
+    // Never fails for want of Bluetooth: without BlueZ its status says why.
+    if (opts.bluetooth !== false) bluetooth = await BluetoothManager.start(hub, { log, ...(typeof opts.bluetooth === 'object' ? opts.bluetooth : {}) });
   } catch (e) {
     await lan?.close().catch(() => undefined);
+    await bluetooth?.close().catch(() => undefined);
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
@@ -73,6 +82,15 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       },
       ignorePhone: (spid) => phones?.ignorePhone(spid),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
+      ...(bluetooth
+        ? {
+            bluetooth: {
+              status: () => bluetooth!.status(),
+              pair: (address: string, autoSync: boolean) => bluetooth!.pair(address, autoSync),
+              onChanged: (fn: (s: BluetoothStatus) => void) => bluetooth!.onChanged(fn),
+            },
+          }
+        : {}),
     },
   });
   let closing: Promise<void> | null = null;
@@ -81,6 +99,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     api,
     lanUrl,
     phones,
+    bluetooth,
     demoPhone,
     close: () =>
       (closing ??= (async () => {
@@ -90,6 +109,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         api.dispose();
         await hub.close();
         await phones?.closeLinks();
+        await bluetooth?.close();
         await demoPhone?.close();
       })()),
   };

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
 import { client, request } from '../../api';
 import { announce, useAction, useDevices, useHub } from '../hooks';
+import { BluetoothDevices } from './BluetoothDevices';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
@@ -19,6 +20,7 @@ export function DevicesScreen() {
         </h2>
       </div>
       <DiscoveredPhones />
+      <BluetoothDevices />
       {devices.length === 0 && <p className="muted">No devices are paired yet. Plug in a phone or start a sync from a device on your network.</p>}
       <ul className="cards">
         {devices.map((d) => (

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { Bluez, type BluezOptions, type BtDevice } from '../../native/bluez';
 import { ObexClient } from '../../native/bluez-obex';
+import { RfcommProfiles } from '../../native/rfcomm-link';
 import type { SerialLink } from '../../native/serial';
 import type { BluetoothDeviceInfo, BluetoothStatus } from '../api/contract';
 import type { Spid } from '../core/types';
@@ -35,7 +36,7 @@ export interface BluetoothManagerOptions extends BluezOptions {
   obexBusAddress?: string;
   /** A PBAP transfer that makes no progress this long is a cut link (default 30 s). */
   stallMs?: number;
-  /** Serial profiles (absent: phones with only a serial profile cannot be paired here). */
+  /** Serial profiles; default: a BlueZ profile registered through the helper process. */
   serial?: SerialProfileConnector;
   /** AT command timeout on a serial profile. */
   timeoutMs?: number;
@@ -79,7 +80,13 @@ export class BluetoothManager {
   }
 
   static async start(hub: Hub, opts: BluetoothManagerOptions = {}): Promise<BluetoothManager> {
-    const m = new BluetoothManager(hub, await Bluez.open(opts), opts);
+    const bluez = await Bluez.open(opts);
+    let serial = opts.serial;
+    if (!serial) {
+      const profiles = new RfcommProfiles({ ...(opts.busAddress ? { busAddress: opts.busAddress } : {}), connectProfile: (p, u) => bluez.connectProfile(p, u) });
+      serial = { connect: (d, uuid) => profiles.open(d, uuid), close: () => profiles.close() };
+    }
+    const m = new BluetoothManager(hub, bluez, { ...opts, serial });
     m.onBluezChanged();
     for (const d of m.bluez.state().devices) if (d.connected) m.onConnected(d);
     return m;

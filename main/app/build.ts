@@ -35,6 +35,8 @@ export async function buildApp(outDir = path.join(ROOT, 'dist', 'app')): Promise
     outputs.push(outfile);
   }
   cpSync(path.join(ROOT, 'main', 'dss', 'migrations'), path.join(outDir, 'migrations'), { recursive: true });
+  // The serial-profile helper runs under python3 (native/rfcomm-link.ts looks beside the bundle).
+  cpSync(path.join(ROOT, 'native', 'bluez-rfcomm.py'), path.join(outDir, 'bluez-rfcomm.py'));
   return outputs;
 }
 

@@ -9,6 +9,7 @@ import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, S
 import type { Overlay, DssView, Tombstone } from '../core/view';
 import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from '../hub/types';
 import { openDb, type Db } from './db';
+import { recordHistory } from './history';
 
 interface TruthRow {
   guid: string;
@@ -434,6 +435,7 @@ export class Dss implements DssView {
         this.st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
       }
       if (opts.editorUpTo !== null) this.st.queueDelete.run(opts.editorUpTo);
+      recordHistory(this.db, ov, opts.runId, opts.now);
       for (const spid of opts.lostState) this.db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
     })();
     return filled;

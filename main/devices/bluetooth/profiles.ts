@@ -6,7 +6,11 @@
 // - Phonebook access (PBAP server): today's phones. The phonebook is read, never written: a
 //   read-only sync point.
 // - OBEX object push alone: a vCard can be sent to it by hand, nothing to sync.
-import type { BluetoothDeviceInfo, BluetoothProfile } from '../../api/contract';
+
+/** The same words as the contract's (main/api may import this layer, not the reverse). */
+export type BluetoothProfile = 'serial' | 'dialup' | 'phonebook' | 'object-push';
+export type SyncAs = 'serial' | 'pbap' | null;
+export type BluetoothKind = 'phone' | 'computer' | 'audio' | 'other';
 
 export const PROFILE_UUIDS: Record<BluetoothProfile, string> = {
   serial: '00001101-0000-1000-8000-00805f9b34fb',
@@ -21,7 +25,7 @@ export function profilesOf(uuids: readonly string[]): BluetoothProfile[] {
 }
 
 /** The major device class (bits 8–12 of the class of device). */
-export function kindOfClass(cls: number, icon = ''): BluetoothDeviceInfo['kind'] {
+export function kindOfClass(cls: number, icon = ''): BluetoothKind {
   const major = (cls >> 8) & 0x1f;
   if (major === 2 || /phone/.test(icon)) return 'phone';
   if (major === 1 || /computer/.test(icon)) return 'computer';
@@ -32,7 +36,7 @@ export function kindOfClass(cls: number, icon = ''): BluetoothDeviceInfo['kind']
 /** How Concord syncs a device with these profiles: both ways over a serial profile when it
  *  has one, else read-only over PBAP; null when it cannot. The serial profile the AT driver
  *  uses is SPP, else DUN (older phones answer phonebook commands on either). */
-export function syncAsOf(profiles: readonly BluetoothProfile[]): BluetoothDeviceInfo['syncAs'] {
+export function syncAsOf(profiles: readonly BluetoothProfile[]): SyncAs {
   if (profiles.includes('serial') || profiles.includes('dialup')) return 'serial';
   if (profiles.includes('phonebook')) return 'pbap';
   return null;
@@ -45,7 +49,7 @@ export function serialUuidOf(profiles: readonly BluetoothProfile[]): string | nu
 }
 
 /** One plain sentence for the Devices screen. */
-export function canSentence(syncAs: BluetoothDeviceInfo['syncAs'], profiles: readonly BluetoothProfile[]): string {
+export function canSentence(syncAs: SyncAs, profiles: readonly BluetoothProfile[]): string {
   if (syncAs === 'serial') return 'Its phonebook can be synced both ways over its serial port profile.';
   if (syncAs === 'pbap') return 'Its contacts can be read (the phone shares them as with a car kit); Concord cannot write to it.';
   if (profiles.includes('object-push')) return 'It can receive contact cards sent by hand, but not sync them.';

@@ -1,7 +1,7 @@
 // The handlers of the contract: each request's arguments are validated at run time, then
 // the hub is called. Transport-agnostic: the WebSocket server and the Electron utility
 // process both feed `Api.call(channel, args)` and forward `Api.on` events.
-import { contactOf, displayName, type Contact } from '../core/contact';
+import { contactOf, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { HubError, type Hub } from '../hub/hub';
@@ -11,6 +11,7 @@ import {
   REQUEST_NAMES,
   type ArgsOf,
   type ConflictView,
+  type BluetoothStatus,
   type DiscoveredPhone,
   type LanSettings,
   type Settings,
@@ -60,6 +61,8 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:discovered': obj({}),
   'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
   'devices:ignorePhone': obj({ spid }),
+  'bluetooth:list': obj({}),
+  'bluetooth:pair': obj({ address: str(17, { min: 17 }), autoSync: bool }),
   'conflicts:list': obj({ limit: optional(int(1, 5000)) }),
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
@@ -82,6 +85,12 @@ export interface DeviceServices {
    *  ApiError('invalid', why) for a login that cannot be used. */
   pairSyncml(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
+  /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
+  bluetooth?: {
+    status(): BluetoothStatus;
+    pair(address: string, autoSync: boolean): Promise<Spid>;
+    onChanged(fn: (s: BluetoothStatus) => void): () => void;
+  };
 }
 
 /** The SyncML endpoint of the app around the hub, switched at run time (Settings). */
@@ -160,6 +169,8 @@ export class Api implements ApiLike {
       }),
     );
     if (opts.devices) this.unsubscribe.push(opts.devices.onDiscovered((list) => this.emit('devices:discovered', list)));
+    const bt = opts.devices?.bluetooth;
+    if (bt) this.unsubscribe.push(bt.onChanged((s) => this.emit('bluetooth:changed', s)));
     this.handlers = this.makeHandlers();
   }
 
@@ -323,6 +334,18 @@ export class Api implements ApiLike {
         if (!devices?.discovered().some((p) => p.spid === spid)) throw new ApiError('not-found', 'That phone is no longer connected. Plug it in again, then pair it.');
         await devices.pairPhone(spid, autoSync, name?.trim() || undefined);
         return { spid };
+      },
+      'bluetooth:list': () =>
+        this.opts.devices?.bluetooth?.status() ?? { available: false, reason: 'Bluetooth devices are not watched by this hub.', devices: [] },
+      'bluetooth:pair': async ({ address, autoSync }) => {
+        const bt = this.opts.devices?.bluetooth;
+        if (!bt) throw new ApiError('not-found', 'Bluetooth devices are not watched by this hub.');
+        try {
+          return { spid: await bt.pair(address, autoSync) };
+        } catch (e) {
+          if (e instanceof ApiError || e instanceof HubError) throw e;
+          throw new ApiError('invalid', (e as Error).message);
+        }
       },
       'devices:ignorePhone': ({ spid }) => {
         this.opts.devices?.ignorePhone(spid);

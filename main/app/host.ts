@@ -11,6 +11,8 @@ import { Hub } from '../hub/hub';
 import { lockFolder, type FolderLock } from './folder-lock';
 import { DEMO_LAPTOP, DEMO_PHONE, setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { LanController } from './host-lan';
+import type { BluetoothStatus } from '../api/contract';
+import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
@@ -25,6 +27,8 @@ export interface HostOptions {
   lanHost?: string;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
+  /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
+  bluetooth?: boolean | BluetoothManagerOptions;
   version?: string;
   log?: (line: string) => void;
 }
@@ -36,6 +40,7 @@ export interface HubHost {
   readonly lanUrl: string | null;
   lan: LanController;
   phones: PhoneManager | null;
+  bluetooth: BluetoothManager | null;
   demoPhone: DemoPhone | null;
   /** The hub's hold on its data folder (folder-lock.ts). */
   lock: FolderLock;
@@ -81,6 +86,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
+  let bluetooth: BluetoothManager | null = null;
   try {
     if (opts.lan) await lan.startNow(opts.lan.port);
     else await lan.restore();
@@ -92,8 +98,11 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];
       phones = new PhoneManager(hub, { log, ...po });
     }
+    // Never fails for want of Bluetooth: without BlueZ its status says why.
+    if (opts.bluetooth !== false) bluetooth = await BluetoothManager.start(hub, { log, ...(typeof opts.bluetooth === 'object' ? opts.bluetooth : {}) });
   } catch (e) {
     await lan.close().catch(() => undefined);
+    await bluetooth?.close().catch(() => undefined);
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
@@ -115,6 +124,15 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       ignorePhone: (spid) => phones?.ignorePhone(spid),
       pairSyncml: syncmlPairing(hub),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
+      ...(bluetooth
+        ? {
+            bluetooth: {
+              status: () => bluetooth!.status(),
+              pair: (address: string, autoSync: boolean) => bluetooth!.pair(address, autoSync),
+              onChanged: (fn: (s: BluetoothStatus) => void) => bluetooth!.onChanged(fn),
+            },
+          }
+        : {}),
     },
     lan,
   });
@@ -127,6 +145,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     },
     lan,
     phones,
+    bluetooth,
     demoPhone,
     lock,
     close: () =>
@@ -137,6 +156,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await hub.close();
         demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
+        await bluetooth?.close();
         await demoPhone?.close();
         lock.release();
       })()),

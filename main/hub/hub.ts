@@ -44,6 +44,9 @@ export interface PairRequest {
   priority?: number;
   autoSync?: boolean;
   config?: Record<string, unknown>;
+  /** The hub can read the device but never write to it (a phone read over PBAP, an
+   *  exported file): it must be a snapshot device. */
+  readOnly?: boolean;
 }
 
 /** A UUID version 7: time-ordered, so a first sync's 100,000 new records go into the DSS's
@@ -127,6 +130,7 @@ export class Hub {
         lastSyncAt: null,
         lastOutcome: null,
         lostState: false,
+        readOnly: false,
       });
     }
   }
@@ -178,6 +182,9 @@ export class Hub {
     const spid = req.spid ?? randomUUID();
     if (spid === EDITOR_SPID) throw new HubError('invalid', `"${EDITOR_SPID}" is the hub's own editor.`);
     const existing = this.dss.device(spid);
+    const readOnly = req.readOnly ?? existing?.readOnly ?? false;
+    // A device the hub cannot write to only lists what it holds: the hub derives its states.
+    if (readOnly && req.changeTracking !== 'snapshot') throw new HubError('invalid', `A read-only device must be a snapshot device (it lists what it holds); ${req.name} reports a change log.`);
     const lowest = Math.max(0, ...this.dss.devices().map((d) => d.priority));
     const d: DeviceRecord = {
       spid,
@@ -194,6 +201,7 @@ export class Hub {
       lastOutcome: existing?.lastOutcome ?? null,
       // A new device is sent everything it lacks at its first sync.
       lostState: existing?.lostState ?? true,
+      readOnly,
     };
     this.dss.putDevice(d);
     this.changed('devices');

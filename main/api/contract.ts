@@ -43,6 +43,29 @@ export type ErrorCode =
 export interface ApiError {
   code: ErrorCode;
   message: string;
+  /** 'invalid' contact: what is wrong, field by field (the first is in `message`). */
+  problems?: FieldProblem[];
+}
+
+/** One thing wrong with one field of a contact. `field` is `fn`, `org`, `title`, `bday`,
+ *  `note`, `n`, or a list field with the value's position: `tel[0]`, `email[1]`, `adr[0]`. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A paired device on which a contact will not be whole (a warning: the save goes ahead). */
+export interface FitWarning {
+  spid: Spid;
+  device: string;
+  /** The field it is about, as in FieldProblem; absent for the contact as a whole. */
+  field?: string;
+  message: string;
+}
+
+export interface ContactCheck {
+  problems: FieldProblem[];
+  warnings: FitWarning[];
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -81,6 +104,15 @@ export interface ImportPreview {
   counts: Record<ImportAction, number>;
   /** Cards that could not be read, in plain words. */
   errors: string[];
+}
+
+/** One edit the user made in Concord, in words ("Changed Anna Berg: phone number"). */
+export interface EditNote {
+  id: number;
+  at: number;
+  /** The contact; null for an edit of many (an import). */
+  guid: Guid | null;
+  text: string;
 }
 
 export interface ImportOutcome {
@@ -122,6 +154,41 @@ export interface DiscoveredPhone {
   capacity: number;
 }
 
+/** A conflict as the Conflicts screen shows it: the entry the hub logged, and the version the
+ *  user chose with "Use this version" (null until then: the `won` versions are in use). */
+export interface ConflictView extends ConflictEntry {
+  chosen: Spid | null;
+}
+
+/** The SyncML endpoint for laptops and phones on the home network. */
+export interface LanSettings {
+  on: boolean;
+  /** The port it listens on (or will, once turned on). */
+  port: number;
+  /** The URL to type into a device's sync settings; null while off. */
+  url: string | null;
+  /** Why it could not be turned on (a port in use), in plain words; null when all is well. */
+  problem: string | null;
+}
+
+export interface Settings {
+  dataDir: string;
+  lan: LanSettings;
+  /** Whether the desktop app starts when the user logs in; null where this hub cannot say
+   *  (the headless hub: it applies to the desktop app). */
+  startAtLogin: boolean | null;
+}
+
+/** What a device that syncs on the home network needs to be told, after pairing. */
+export interface LanAccount {
+  spid: Spid;
+  /** Which kind of account: the pairing flow shows one set of steps per kind. */
+  kind: 'syncml';
+  /** Null only where the hub has no LAN endpoint to offer (an Api without the app). */
+  url: string | null;
+  user: string;
+}
+
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
@@ -131,6 +198,9 @@ export interface Requests {
   'contacts:add': { args: { contact: Partial<Contact> }; result: { queued: string } };
   'contacts:update': { args: { guid: Guid; contact: Partial<Contact> }; result: null };
   'contacts:delete': { args: { guid: Guid }; result: null };
+  /** What saving this contact would meet: problems that refuse it, and devices it will not
+   *  fit on. `guid`: the contact being edited (values it already held are not re-checked). */
+  'contacts:check': { args: { contact: Partial<Contact>; guid?: Guid }; result: ContactCheck };
   'contacts:importPreview': { args: { text: string }; result: ImportPreview };
   /** `skip`: indexes of cards the user unticked in the preview. */
   'contacts:import': { args: { text: string; skip?: number[] }; result: ImportOutcome };
@@ -146,17 +216,24 @@ export interface Requests {
   'devices:setAutoSync': { args: { spid: Spid; on: boolean }; result: null };
   /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
    *  The same user again re-pairs that device with a new password. */
-  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: { spid: Spid } };
+  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: LanAccount };
   /** Phones connected now that are not paired. */
   'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
   /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
   'devices:pairPhone': { args: { spid: Spid; autoSync: boolean; name?: string }; result: { spid: Spid } };
   /** Stops offering a discovered phone (until it is plugged in again). */
   'devices:ignorePhone': { args: { spid: Spid }; result: null };
-  'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
+  'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  /** The user's edits in Concord, newest first. */
+  'activity:edits': { args: { limit?: number }; result: EditNote[] };
+  'settings:get': { args: Record<string, never>; result: Settings };
+  /** Turns the SyncML endpoint on or off now, and remembers it for the next start. */
+  'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
+  /** The desktop app only; the headless hub refuses it in plain words. */
+  'settings:setStartAtLogin': { args: { on: boolean }; result: Settings };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -183,6 +260,7 @@ const requestNames = {
   'contacts:add': true,
   'contacts:update': true,
   'contacts:delete': true,
+  'contacts:check': true,
   'contacts:importPreview': true,
   'contacts:import': true,
   'contacts:export': true,
@@ -201,6 +279,10 @@ const requestNames = {
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
+  'activity:edits': true,
+  'settings:get': true,
+  'settings:setLan': true,
+  'settings:setStartAtLogin': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
 const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;

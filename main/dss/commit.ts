@@ -7,6 +7,7 @@ import { nameKey, reachKeys } from '../core/duplicates';
 import type { Overlay } from '../core/overlay';
 import type { ConflictDraft } from '../core/run-state';
 import type { Guid, MapEntry, Spid, TruthRecord } from '../core/types';
+import { recordHistory } from './history';
 import type { Dss } from './store';
 
 export interface CommitOptions {
@@ -90,6 +91,7 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
       st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
     }
     if (opts.editorUpTo !== null) st.queueDelete.run(opts.editorUpTo);
+    recordHistory(db, ov, opts.runId, opts.now);
     for (const spid of opts.lostState) db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
   })();
   return filled;

@@ -263,7 +263,13 @@ export class Hub {
   }
 
   attach(point: SyncPoint): void {
-    this.mustDevice(point.spid);
+    const d = this.mustDevice(point.spid);
+    // A device that says it cannot be written to is read-only, whatever it was paired as
+    // (a read-only device is always a snapshot device).
+    if (point.readOnly === true && !d.readOnly) {
+      if (d.changeTracking !== 'snapshot' || point.changeTracking !== 'snapshot') throw new HubError('invalid', `${d.name} cannot be written to, so it must be paired as a snapshot device.`);
+      this.dss.putDevice({ ...d, readOnly: true });
+    }
     this.online.set(point.spid, point);
     this.changed('devices');
   }

@@ -61,3 +61,19 @@ describe('migration 0040: read-only sync points', () => {
     await again.close();
   });
 });
+
+describe('a sync point that says it cannot be written to', () => {
+  it('marks its paired record read-only when attached (only a snapshot device)', async () => {
+    const dir = tempDir();
+    const hub = Hub.open({ dataDir: dir, region: 'GB' });
+    hub.pairDevice({ spid: 'pbap', name: 'Phone', kind: 'simulated', link: 'bluetooth', changeTracking: 'snapshot' });
+    expect(hub.device('pbap')?.readOnly).toBe(false);
+    const point = { spid: 'pbap', changeTracking: 'snapshot' as const, capacity: {}, readOnly: true, retrieve: () => Promise.reject(new Error('unused')), push: () => Promise.resolve(), finish: () => Promise.resolve() };
+    hub.attach(point);
+    expect(hub.device('pbap')?.readOnly).toBe(true);
+    hub.pairDevice({ spid: 'log', name: 'Laptop', kind: 'simulated', link: 'lan', changeTracking: 'log' });
+    expect(() => hub.attach({ ...point, spid: 'log' })).toThrow(HubError);
+    expect(hub.device('log')?.readOnly).toBe(false);
+    await hub.close();
+  });
+});

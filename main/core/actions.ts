@@ -13,7 +13,9 @@ import type { Guid, PointInfo } from './types';
  *  the commit writes. */
 export function effectiveActions(run: RunState): RunPlan {
   const { ov, input } = run;
-  const devices = input.points.filter((p) => !p.isEditor);
+  // A read-only device is never written to: nothing is planned for it, so it never has
+  // pending work (its base stays what it last reported).
+  const devices = input.points.filter((p) => !p.isEditor && !p.readOnly);
   const touchedInOrder = inCreationOrder(ov, run.touched);
   for (const p of devices) {
     // A record whose truth, map and action on this device this run left alone needs no

@@ -41,7 +41,10 @@ export function matchAdded(run: RunState): void {
     const pend = ov.pending(spid, match);
     const deletedNow = !ov.truth(match) && ov.tombstones.has(match);
     // Deleted from the truth in this run: as R1, the device is told to delete it too.
-    const rec = recoverRecord({ pending: deletedNow ? 'DELETE' : (pend?.action ?? null), state: 'ADDED', duplicate: true, changeTracking: p.changeTracking });
+    // It matches the last base of a pending DELETE (or, on a read-only device, of a record
+    // deleted elsewhere it still held): R1, as for a pending DELETE.
+    const told = deletedNow || deleteBases.has(match);
+    const rec = recoverRecord({ pending: told ? 'DELETE' : (pend?.action ?? null), state: 'ADDED', duplicate: true, changeTracking: p.changeTracking });
     plan.rows.push({ spid, luid, row: rec.row, guid: match });
     run.lostMatched.get(spid)?.add(match);
     run.touched.add(match);

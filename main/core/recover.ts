@@ -117,6 +117,9 @@ export function recover(view: DssView, input: RunInput): RunState {
         const m = ov.mapOf(spid, a.guid);
         if (m?.base) deleteBases.set(a.guid, m.base);
       }
+      // A read-only device is never sent a DELETE: its entries of records deleted elsewhere
+      // stand for one, so what it still lists of them is R1 again, not a new record.
+      if (p.readOnly) for (const m of ov.mapsOf(spid)) if (m.base && !ov.truth(m.guid)) deleteBases.set(m.guid, m.base);
       // (Records it still holds are matched again below and touched then; the rest it is
       // sent as ADDs like anything it lacks.)
       ov.forgetMaps(spid);
@@ -166,13 +169,22 @@ export function recover(view: DssView, input: RunInput): RunState {
         continue;
       }
       const guid = known.guid;
-      const rec = recoverRecord({ pending: ov.pending(spid, guid)?.action ?? null, state: r.state, duplicate: false, mapped: true, changeTracking: p.changeTracking });
+      // A read-only device keeps its entry of a record deleted elsewhere while it lists it
+      // (it cannot be told to delete it): that entry stands for the pending DELETE (R1).
+      const pending = ov.pending(spid, guid)?.action ?? (p.readOnly && !ov.truth(guid) ? 'DELETE' : null);
+      const rec = recoverRecord({ pending, state: r.state, duplicate: false, mapped: true, changeTracking: p.changeTracking });
       plan.rows.push({ spid, luid: r.luid, row: rec.row, guid });
       if (!rec.keepPending) ov.setPending(spid, guid, null);
       switch (rec.actual) {
         case null:
           // R1 with an edit: the device changed a record the truth already deleted.
           if (data && (!known.base || !equalContacts(data, known.base))) plan.conflicts.push(editOfDeleted(ov, guid, spid, data));
+          // On a read-only device its base is what it lists, and a record it no longer
+          // lists is no longer mapped.
+          if (p.readOnly) {
+            if (data) ov.putMap({ spid, guid, luid: r.luid, base: data });
+            else ov.deleteMap(spid, guid);
+          }
           break;
         case 'DELETED':
           ov.deleteMap(spid, guid);

@@ -26,6 +26,9 @@ export interface DeviceRecord {
   lastOutcome: RunOutcome | null;
   /** The device said it lost its sync state and has not completed a push since. */
   lostState: boolean;
+  /** The hub can read the device but not write to it (always a snapshot device): it plans
+   *  no actions for it. */
+  readOnly: boolean;
 }
 
 export type RunOutcome = 'ok' | 'partial' | 'failed';

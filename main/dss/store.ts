@@ -47,6 +47,7 @@ interface PointRow {
   last_sync_at: number | null;
   last_outcome: string | null;
   lost_state: number;
+  read_only: number;
 }
 interface RunRow {
   id: number;
@@ -110,6 +111,7 @@ const toDevice = (r: PointRow): DeviceRecord => ({
   lastSyncAt: r.last_sync_at,
   lastOutcome: r.last_outcome as RunOutcome | null,
   lostState: r.lost_state === 1,
+  readOnly: r.read_only === 1,
 });
 const toRun = (r: RunRow): RunSummary => ({
   id: r.id,
@@ -419,12 +421,12 @@ export class Dss implements DssView {
     this.hook('device');
     this.db
       .prepare(
-        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state)
-         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState)
+        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state, read_only)
+         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState, @readOnly)
          ON CONFLICT (spid) DO UPDATE SET name = excluded.name, kind = excluded.kind, link = excluded.link,
            change_tracking = excluded.change_tracking, capacity = excluded.capacity, priority = excluded.priority,
            auto_sync = excluded.auto_sync, config = excluded.config, last_sync_at = excluded.last_sync_at,
-           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state`,
+           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state, read_only = excluded.read_only`,
       )
       .run({
         ...d,
@@ -432,6 +434,7 @@ export class Dss implements DssView {
         config: JSON.stringify(d.config),
         autoSync: d.autoSync ? 1 : 0,
         lostState: d.lostState ? 1 : 0,
+        readOnly: d.readOnly ? 1 : 0,
       });
   }
   /** Forgets a device: its map, its action table and its row, in one transaction. */

@@ -46,6 +46,9 @@ export interface PairRequest {
   priority?: number;
   autoSync?: boolean;
   config?: Record<string, unknown>;
+  /** The hub can read the device but never write to it (a phone read over PBAP, an
+   *  exported file): it must be a snapshot device. */
+  readOnly?: boolean;
 }
 
 /** A UUID version 7: time-ordered, so a first sync's 100,000 new records go into the DSS's
@@ -129,6 +132,7 @@ export class Hub {
         lastSyncAt: null,
         lastOutcome: null,
         lostState: false,
+        readOnly: false,
       });
     }
   }
@@ -180,6 +184,9 @@ export class Hub {
     const spid = req.spid ?? randomUUID();
     if (spid === EDITOR_SPID) throw new HubError('invalid', `"${EDITOR_SPID}" is the hub's own editor.`);
     const existing = this.dss.device(spid);
+    const readOnly = req.readOnly ?? existing?.readOnly ?? false;
+    // A device the hub cannot write to only lists what it holds: the hub derives its states.
+    if (readOnly && req.changeTracking !== 'snapshot') throw new HubError('invalid', `A read-only device must be a snapshot device (it lists what it holds); ${req.name} reports a change log.`);
     const lowest = Math.max(0, ...this.dss.devices().map((d) => d.priority));
     const d: DeviceRecord = {
       spid,
@@ -196,6 +203,7 @@ export class Hub {
       lastOutcome: existing?.lastOutcome ?? null,
       // A new device is sent everything it lacks at its first sync.
       lostState: existing?.lostState ?? true,
+      readOnly,
     };
     this.dss.putDevice(d);
     this.changed('devices');
@@ -255,7 +263,13 @@ export class Hub {
   }
 
   attach(point: SyncPoint): void {
-    this.mustDevice(point.spid);
+    const d = this.mustDevice(point.spid);
+    // A device that says it cannot be written to is read-only, whatever it was paired as
+    // (a read-only device is always a snapshot device).
+    if (point.readOnly === true && !d.readOnly) {
+      if (d.changeTracking !== 'snapshot' || point.changeTracking !== 'snapshot') throw new HubError('invalid', `${d.name} cannot be written to, so it must be paired as a snapshot device.`);
+      this.dss.putDevice({ ...d, readOnly: true });
+    }
     this.online.set(point.spid, point);
     this.changed('devices');
   }

@@ -39,7 +39,7 @@ export interface RunContext {
 }
 
 export function pointInfo(d: DeviceRecord): PointInfo {
-  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor', lostState: d.lostState };
+  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor', lostState: d.lostState, readOnly: d.readOnly };
 }
 
 function emptyCounts(): RunCounts {

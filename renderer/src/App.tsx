@@ -2,7 +2,8 @@
 // routed by the URL fragment (so the browser's back button and a reload keep the screen),
 // a connection banner, and the live region screen readers hear announcements from.
 import { useEffect, useState } from 'react';
-import { client, request, type ConnectionState } from '../api';
+import { request } from '../api';
+import { ConnectionBanner } from './ConnectionBanner';
 import { ActivityScreen } from './screens/Activity';
 import { ConflictsScreen } from './screens/Conflicts';
 import { ContactsScreen } from './screens/Contacts';
@@ -26,7 +27,6 @@ function screenFromHash(): ScreenId {
 
 export function App() {
   const [screen, setScreen] = useState<ScreenId>(screenFromHash);
-  const [conn, setConn] = useState<ConnectionState>('connecting');
   const [syncError, setSyncError] = useState<string | null>(null);
   const run = useRunProgress();
   const running = run !== null && !run.finished;
@@ -36,7 +36,6 @@ export function App() {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
-  useEffect(() => client.onConnection(setConn), []);
   useEffect(() => {
     const label = SCREENS.find((s) => s.id === screen)?.label ?? '';
     document.title = `${label} — Concord`;
@@ -80,11 +79,7 @@ export function App() {
           {running ? 'Syncing…' : 'Sync now'}
         </button>
       </header>
-      {conn !== 'open' && (
-        <div className="banner" role="alert">
-          {conn === 'connecting' ? 'Connecting to the Concord hub…' : 'The connection to the Concord hub was lost. Trying again…'}
-        </div>
-      )}
+      <ConnectionBanner />
       {syncError && (
         <div className="banner error" role="alert" id="sync-error">
           {syncError}

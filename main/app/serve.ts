@@ -148,7 +148,7 @@ export async function runServe(argv: string[]): Promise<number> {
     const serverOpts = { staticDir: RENDERER_DIST, host: args.host, port, token };
     return args.inProcess ? startServer({ ...serverOpts, api: host.api }) : startServerThread(host, serverOpts);
   };
-  let server: { url: string; close(): Promise<void> };
+  let server: { url: string; setToken(token: string): void; close(): Promise<void> };
   try {
     try {
       server = await start(wanted);
@@ -165,8 +165,22 @@ export async function runServe(argv: string[]): Promise<number> {
     await host.close();
     return 1;
   }
-  saveUiAccess(args.dataDir, { port: Number(new URL(server.url).port), token });
+  const port = Number(new URL(server.url).port);
+  saveUiAccess(args.dataDir, { port, token });
   host.lock.update({ url: server.url });
+  const listening = server;
+  host.api.provideAccess({
+    newToken: () => {
+      const fresh = newToken();
+      saveUiAccess(args.dataDir, { port, token: fresh });
+      listening.setToken(fresh);
+      const url = new URL(listening.url);
+      url.searchParams.set('token', fresh);
+      host.lock.update({ url: url.href });
+      console.log(`A new access token was made: Concord's UI is now at ${url.href}`);
+      return { url: url.href };
+    },
+  });
   if (args.newToken && kept) console.log('A new access token was made: pages opened with the old address must be opened again (concord open).');
   console.log(`Concord hub running at ${server.url}`);
   if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Pair a SyncML device)`);
@@ -200,7 +214,7 @@ export async function runServe(argv: string[]): Promise<number> {
 }
 
 /** The HTTP/WebSocket server in a worker thread, bound to the hub on this one. */
-export async function startServerThread(host: HubHost, opts: Omit<ServerOptions, 'api'>): Promise<{ url: string; close(): Promise<void> }> {
+export async function startServerThread(host: HubHost, opts: Omit<ServerOptions, 'api'>): Promise<{ url: string; setToken(token: string): void; close(): Promise<void> }> {
   const entry = new URL('./server-worker.ts', import.meta.url).href;
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry, server: opts } satisfies ServerWorkerData });
   const unbind = bindHost(host, worker);
@@ -218,6 +232,7 @@ export async function startServerThread(host: HubHost, opts: Omit<ServerOptions,
     worker.on('error', (e) => console.error('concord serve: the server thread failed', e));
     return {
       url,
+      setToken: (token) => worker.postMessage({ type: 'set-token', token } satisfies ToServer),
       close: async () => {
         worker.postMessage({ type: 'shutdown' } satisfies ToServer);
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);

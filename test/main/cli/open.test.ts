@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { uiAccessFile } from '../../../main/app/ui-access';
 import { openerFor } from '../../../main/cli/open';
 import { runCli } from './run';
@@ -70,7 +71,30 @@ describe('the UI\'s address', () => {
     expect(await info(third.url, oldToken)).toBe(401);
     expect(await info(third.url, url3.searchParams.get('token')!)).toBe(200);
     expect((await runCli('open', '--data', dataDir, '--no-browser')).out).toBe(`${third.url}\n`);
+
+    // A new token on request, while the hub runs: the old one is refused at once, a page's
+    // WebSocket with it is closed, and the new address is kept and found by concord open.
+    const token3 = url3.searchParams.get('token')!;
+    const ws = new WebSocket(`ws://${url3.host}/ws?token=${token3}`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const r = await fetch(`${url3.origin}/api/app:newToken`, { method: 'POST', headers: { authorization: `Bearer ${token3}`, 'content-type': 'application/json' }, body: '{}' });
+    const { value } = (await r.json()) as { value: { url: string } };
+    const url4 = new URL(value.url);
+    expect(url4.port).toBe(url3.port);
+    const token4 = url4.searchParams.get('token')!;
+    expect(token4).not.toBe(token3);
+    expect(await info(third.url, token3)).toBe(401);
+    expect(await info(third.url, token4)).toBe(200);
+    expect(await closed).toBe(4001);
+    expect((await runCli('open', '--data', dataDir, '--no-browser')).out).toBe(`${url4.href}\n`);
     expect(await third.stop()).toBe(0);
+    const fourth = await serve(dataDir);
+    expect(fourth.url).toBe(url4.href);
+    expect(await fourth.stop()).toBe(0);
   }, 120_000);
 
   it('opens the address with the platform\'s opener', () => {

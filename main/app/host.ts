@@ -71,7 +71,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
     if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
     if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
-    if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
+    if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log, opts.dataDir);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];

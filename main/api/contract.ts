@@ -217,6 +217,9 @@ export interface BluetoothStatus {
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
+  /** A new access token for the browser UI (`concord serve`): every page opened with the old
+   *  one is shut out and told to open Concord again; the result is the new address. */
+  'app:newToken': { args: Record<string, never>; result: { url: string } };
   'contacts:list': { args: { offset: number; limit: number; query?: string }; result: ContactPage };
   'contacts:get': { args: { guid: Guid }; result: ContactRow };
   /** Queues an add in the hub's editor; the contact appears after the next (automatic) run. */
@@ -287,6 +290,7 @@ export type ResultOf<K extends RequestName> = Requests[K]['result'];
 // listing it here fails to compile (and the preload would not expose it).
 const requestNames = {
   'app:info': true,
+  'app:newToken': true,
   'contacts:list': true,
   'contacts:get': true,
   'contacts:add': true,

@@ -41,6 +41,7 @@ const vcfText = str(LIMITS.maxMessageBytes);
 /** One validator per request, typed against the contract so they cannot drift apart. */
 const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'app:info': obj({}),
+  'app:newToken': obj({}),
   'contacts:list': obj({ offset: int(0, 10_000_000), limit: int(1, LIMITS.maxPage), query: optional(str(LIMITS.maxQuery)) }),
   'contacts:get': obj({ guid }),
   'contacts:add': obj({ contact }),
@@ -113,6 +114,11 @@ export function validateArgs<K extends RequestName>(name: K, args: unknown): Arg
   return (validators[name] as Check<ArgsOf<K>>)(args, '');
 }
 
+/** The browser UI's access (`concord serve` provides it once its server listens). */
+export interface UiAccessService {
+  newToken(): Promise<{ url: string }> | { url: string };
+}
+
 export interface ApiOptions {
   hub: Hub;
   dataDir: string;
@@ -153,6 +159,7 @@ export class Api implements ApiLike {
   private readonly listeners = new Set<AnyListener>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly handlers: Handlers;
+  private access: UiAccessService | null = null;
   /** Last forwarded push progress per device (time), to throttle 10,000 acks to ~20/s. */
   private readonly lastPush = new Map<Spid, number>();
 
@@ -172,6 +179,11 @@ export class Api implements ApiLike {
     const bt = opts.devices?.bluetooth;
     if (bt) this.unsubscribe.push(bt.onChanged((s) => this.emit('bluetooth:changed', s)));
     this.handlers = this.makeHandlers();
+  }
+
+  /** Called by `concord serve` once the browser UI's server listens. */
+  provideAccess(access: UiAccessService): void {
+    this.access = access;
   }
 
   dispose(): void {
@@ -242,6 +254,10 @@ export class Api implements ApiLike {
         running: hub.running(),
         lanUrl: this.opts.lan?.lan().url ?? this.opts.devices?.lanUrl() ?? null,
       }),
+      'app:newToken': async () => {
+        if (!this.access) throw new ApiError('invalid', 'This hub has no browser address to protect (the desktop app\'s window needs no access token).');
+        return this.access.newToken();
+      },
       'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
       'contacts:get': ({ guid }) => {
         const row = hub.contact(guid);

@@ -92,7 +92,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     else await lan.restore();
     if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
     if (demo) await syncDemoAtStart(hub);
-    if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
+    if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log, opts.dataDir);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];

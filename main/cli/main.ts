@@ -6,6 +6,7 @@ import { HelpRequested, UsageError } from './args';
 import { usageOf, type Command } from './command';
 import { contactsExportCommand, contactsImportCommand } from './contacts';
 import { devicesListCommand, pairSyncmlCommand } from './devices';
+import { openCommand } from './open';
 import { scenarioRunCommand } from './scenario';
 import { serveCommand } from './serve';
 import { simHandsetCommand } from './sim';
@@ -13,6 +14,7 @@ import { safetyCommands } from './safety';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
+  openCommand,
   scenarioRunCommand,
   contactsExportCommand,
   contactsImportCommand,

@@ -3,6 +3,7 @@
 // a connection banner, and the live region screen readers hear announcements from.
 import { useEffect, useRef, useState } from 'react';
 import { client, request, type ConnectionState } from '../api';
+import { ConnectionBanner } from './ConnectionBanner';
 import { ActivityScreen } from './screens/Activity';
 import { ConflictsScreen } from './screens/Conflicts';
 import { ContactsScreen } from './screens/Contacts';
@@ -28,8 +29,8 @@ function screenFromHash(): ScreenId {
 
 export function App() {
   const [screen, setScreen] = useState<ScreenId>(screenFromHash);
-  const [conn, setConn] = useState<ConnectionState>('connecting');
   const [syncError, setSyncError] = useState<string | null>(null);
+  const [conn, setConn] = useState<ConnectionState>('connecting');
   const run = useRunProgress();
   const running = run !== null && !run.finished;
 
@@ -110,11 +111,7 @@ export function App() {
           </span>
         )}
       </header>
-      {conn !== 'open' && (
-        <div className="banner" role="alert">
-          {conn === 'connecting' ? 'Connecting to the Concord hub…' : 'The connection to the Concord hub was lost. Trying again…'}
-        </div>
-      )}
+      <ConnectionBanner />
       {syncError && (
         <div className="banner error" role="alert" id="sync-error">
           {syncError}

@@ -131,4 +131,4 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   };
 }
 
-export { pairSyncmlDevice, runPairCommand } from './pair';
+export { pairSyncmlDevice } from './pair';

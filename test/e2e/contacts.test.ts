@@ -105,6 +105,7 @@ describe('the contacts editor', () => {
     // Nothing was saved.
     expect(await count()).toBe(before);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Add contact');
   });
 
   it('refuses a 10,000-character name and keeps the layout', async () => {
@@ -180,8 +181,10 @@ describe('the contacts editor', () => {
     expect(await page.getByRole('group', { name: 'Address 1' }).getByLabel('Town or city').inputValue()).toBe('Oxford');
     expect(await page.getByLabel('Birthday').inputValue()).toBe('1985-04-23');
     expect(await page.getByLabel('Web addresses 1', { exact: true }).inputValue()).toBe('example.org/alexandra');
+    // Escape closes the editor and gives the focus back to Edit.
     await page.keyboard.press('Escape');
     await page.locator('#detail-name').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit');
     await search('');
   });
 

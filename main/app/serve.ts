@@ -33,6 +33,9 @@ export interface ServeArgs {
   lanHost: string;
   /** How long a SyncML client may stay silent mid-session before the hub drops it. */
   lanTimeoutS: number | null;
+  /** The URL SyncML clients reach the hub at when the Host they send does not say it (a
+   *  reverse proxy): RespURI names it. null: each client's own Host. */
+  lanPublicUrl: string | null;
   phones: boolean;
   /** The hub on the server's own thread (for debugging; a long sync then delays replies). */
   inProcess: boolean;
@@ -47,9 +50,17 @@ const OPTIONS = {
   'lan-port': { type: 'string' },
   'lan-host': { type: 'string' },
   'lan-timeout': { type: 'string' },
+  'lan-public-url': { type: 'string' },
   'no-phones': { type: 'boolean' },
   'in-process': { type: 'boolean' },
 } as const;
+
+/** The address SyncML clients are told to come back to, instead of the one they used. */
+function publicUrlValue(v: string): string {
+  const u = URL.canParse(v) ? new URL(v) : null;
+  if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash) throw new UsageError('--lan-public-url must be an http:// or https:// URL without ?query or #fragment');
+  return v;
+}
 
 /** The arguments of `concord serve`; a string says what is wrong ('help': --help). */
 export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
@@ -57,6 +68,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
     const { values: v } = parseCommandArgs(argv[0] === 'serve' ? argv.slice(1) : argv, OPTIONS);
     if (v['lan-host'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-host needs --lan-port');
     if (v['lan-timeout'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-timeout needs --lan-port');
+    if (v['lan-public-url'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-public-url needs --lan-port');
     if (v['demo-phone'] && !v.demo) throw new UsageError('--demo-phone needs --demo');
     return {
       dataDir: dataDirOf(v.data),
@@ -67,6 +79,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
       lanPort: v['lan-port'] !== undefined ? portValue('--lan-port', v['lan-port']) : null,
       lanHost: v['lan-host'] ?? '0.0.0.0',
       lanTimeoutS: v['lan-timeout'] !== undefined ? intValue('--lan-timeout', v['lan-timeout'], 1, 3600, 'a number of seconds') : null,
+      lanPublicUrl: v['lan-public-url'] !== undefined ? publicUrlValue(v['lan-public-url']) : null,
       phones: !v['no-phones'],
       inProcess: !!v['in-process'],
     };
@@ -121,7 +134,7 @@ export async function runServe(argv: string[]): Promise<number> {
     demoPhone: args.demoPhone,
     phones: args.phones,
     ...(args.lanPort !== null
-      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}) } }
+      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}), ...(args.lanPublicUrl !== null ? { publicUrl: args.lanPublicUrl } : {}) } }
       : {}),
   };
   let host: HubHost;

@@ -2,7 +2,7 @@
 import type { Command } from './command';
 
 export const SERVE_ARGS =
-  '[--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]';
+  '[--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS] [--lan-public-url URL]] [--no-phones] [--in-process]';
 
 export const serveCommand: Command = {
   words: ['serve'],

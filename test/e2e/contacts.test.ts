@@ -2,65 +2,47 @@
 // bad input refused next to its field, warnings for the SIM of the demo phone, numbers
 // shown as people of the region write them, every field editable, one message at a time,
 // the Activity list naming edits, and the screen usable at 400 px and at 800×600.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startSession, type Session } from './harness';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'e2e-contacts', new Date().toISOString().replace(/[:.]/g, '-'));
 
-let child: ChildProcess;
-let url = '';
-let context: BrowserContext;
+let session: Session;
 let page: Page;
-
-function serveCommand(dataDir: string): string[] {
-  const cli = path.join(ROOT, 'main', 'cli', 'main.ts');
-  const wired = existsSync(cli) && readFileSync(cli, 'utf8').includes('runServe');
-  const common = ['serve', '--demo', '--data', dataDir, '--port', '0'];
-  return wired ? ['bin/concord.mjs', ...common] : ['bin/run-ts.mjs', 'main/app/serve.ts', ...common];
-}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-contacts-'));
-  child = spawn(process.execPath, serveCommand(dataDir), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (d) => process.stderr.write(d));
-  let stdout = '';
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`concord serve printed no URL:\n${stdout}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const m = /Concord hub running at (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`concord serve exited (${code}):\n${stdout}`)));
-  });
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'concord-chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url);
+  // bypassCSP: only to inject axe-core, as the a11y test does.
+  session = await startSession({ args: ['--demo'], bypassCSP: true });
+  page = session.page;
+  await page.goto(session.url);
   await page.getByTestId('contact-count').filter({ hasText: /^\d+ contacts$/ }).waitFor();
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await session?.close();
 });
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's serious and critical findings on the page as it is now, one line each. */
+async function axe(): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+    const a = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Violation[] }> } }).axe;
+    const r = await a.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      rules: { 'label-content-name-mismatch': { enabled: true } },
+    });
+    return r.violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${v.help} — ${n.target.join(' ')}`));
+}
 
 const count = async () => Number((await page.getByTestId('contact-count').textContent())!.split(' ')[0]);
 const nameInput = () => page.getByLabel('Name', { exact: true });
@@ -97,6 +79,7 @@ describe('the contacts editor', () => {
     expect(await focusedName()).toBe('Phone numbers 1');
     await page.getByRole('alert').filter({ hasText: 'Correct the marked field' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, '01-bad-number.png') });
+    expect(await axe()).toEqual([]);
 
     await phone(1).fill('12');
     await expect.poll(() => describedBy(phone(1))).toMatch(/Phone number 1 is too short to be a phone number/);
@@ -105,6 +88,7 @@ describe('the contacts editor', () => {
     // Nothing was saved.
     expect(await count()).toBe(before);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Add contact');
   });
 
   it('refuses a 10,000-character name and keeps the layout', async () => {
@@ -132,6 +116,7 @@ describe('the contacts editor', () => {
     await expect.poll(() => describedBy(page.getByLabel('E-mails 1', { exact: true }))).toContain('Phone (SIM card) does not keep e-mails');
     expect(await nameInput().getAttribute('aria-invalid')).toBeNull();
     await page.screenshot({ path: path.join(SHOTS, '02-warnings.png') });
+    expect(await axe()).toEqual([]);
     const before = await count();
     await page.getByRole('button', { name: 'Save' }).click();
     // A new contact is opened; its numbers are shown as people in the UK write them, and
@@ -175,13 +160,16 @@ describe('the contacts editor', () => {
     expect(await page.locator('.detail .field').filter({ hasText: 'Birthday' }).locator('dd').textContent()).toMatch(/23 April 1985|April 23, 1985/);
     await page.getByTestId('contacts-notice').filter({ hasText: 'Changes to Alexandra Konstantinou saved.' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, '03-detail.png') });
+    expect(await axe()).toEqual([]);
     // The editor shows all of it again.
     await page.getByRole('button', { name: 'Edit' }).click();
     expect(await page.getByRole('group', { name: 'Address 1' }).getByLabel('Town or city').inputValue()).toBe('Oxford');
     expect(await page.getByLabel('Birthday').inputValue()).toBe('1985-04-23');
     expect(await page.getByLabel('Web addresses 1', { exact: true }).inputValue()).toBe('example.org/alexandra');
+    // Escape closes the editor and gives the focus back to Edit.
     await page.keyboard.press('Escape');
     await page.locator('#detail-name').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit');
     await search('');
   });
 
@@ -219,6 +207,7 @@ describe('the contacts editor', () => {
     // The runs that saved these edits are not listed one by one.
     expect(await page.locator('.history li.run:not(.edits)').filter({ hasText: 'Edits made in Concord saved.' }).count()).toBe(0);
     await page.screenshot({ path: path.join(SHOTS, '05-activity.png') });
+    expect(await axe()).toEqual([]);
     await page.click('nav [data-screen=contacts]');
   });
 });
@@ -256,6 +245,7 @@ describe('narrow windows', () => {
       await fits(page.getByRole('button', { name: 'Save' }));
       expect(await phone(1).evaluate((el: HTMLInputElement) => el.scrollWidth <= el.clientWidth)).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, `06-editor-${size.width}.png`), fullPage: true });
+      expect(await axe()).toEqual([]);
       await page.getByRole('button', { name: 'Cancel' }).click();
       await search('');
     });

@@ -8,6 +8,18 @@ import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } f
  *  E.164 number (a SIM's "Voicemail") is shown as it is. */
 export function formatPhone(value: string, region: string): string {
   if (!/^\+\d/.test(value)) return value;
+  // The list formats every row it paints, again on each scroll: parse each number once.
+  const key = `${region} ${value}`;
+  const hit = formatted.get(key);
+  if (hit !== undefined) return hit;
+  const text = formatOnce(value, region);
+  if (formatted.size >= 5000) formatted.clear();
+  formatted.set(key, text);
+  return text;
+}
+const formatted = new Map<string, string>();
+
+function formatOnce(value: string, region: string): string {
   const [number = '', ext] = value.split(';ext=');
   const p = parsePhoneNumberFromString(number);
   if (!p) return value;

@@ -5,13 +5,14 @@
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
 import { Api } from '../api/handlers';
 import { Hub } from '../hub/hub';
-import { DEMO_LAPTOP, DEMO_PHONE, setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { LanController } from './host-lan';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
   dataDir: string;
-  demo?: boolean;
+  /** The demo devices (an object: with a shorter delay per operation, for tests). */
+  demo?: boolean | { opDelayMs?: number };
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here for this run (else as Settings last left it). */
@@ -52,8 +53,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   try {
     if (opts.lan) await lan.startNow(opts.lan.port);
     else await lan.restore();
-    if (opts.demo) demo = await setUpDemo(hub);
-    if (demo) await syncDemoAtStart(hub);
+    if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
@@ -98,17 +98,12 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       (closing ??= (async () => {
         phones?.stopWatching();
         await lan.close();
-        demo?.dispose();
         api.dispose();
         await hub.close();
+        demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
         await demoPhone?.close();
       })()),
   };
 }
 
-/** The demo opens with what its devices hold already synced: the conflicts it stages for the
- *  first run are on the Conflicts screen before the user has pressed anything. */
-async function syncDemoAtStart(hub: Hub): Promise<void> {
-  await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
-}

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Hub } from '../hub/hub';
 import { fromContact, parseScenario, ScenarioError } from '../scenario/format';
 import { runScenario } from '../scenario/runner';
-import { defaultDataDir } from './paths';
+import { defaultDataDir } from '../app/paths';
+import { safetyCommand, SAFETY_USAGE } from './safety';
 
 const USAGE = `usage: concord <command> [options]
 
@@ -15,7 +16,7 @@ const USAGE = `usage: concord <command> [options]
   devices list [--data DIR]                               list paired devices and their pending work
   sim handset --link PATH [options]                       a simulated AT phone on a serial link
   device pair syncml NAME --user U --password P           pair a SyncML client without the UI
-`;
+${SAFETY_USAGE}`;
 
 export interface Flags {
   positional: string[];
@@ -48,6 +49,8 @@ function flagString(f: Flags, name: string): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
+    const safety = safetyCommand(argv);
+    if (safety) return await safety.run(safety.rest);
     switch (cmd) {
       case 'scenario':
         if (sub === 'run') return await scenarioRun(rest);

@@ -8,6 +8,8 @@ import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
+import { historyOf, type DeletedRecord, type HistoryEntry } from '../dss/history';
+import { restoreDeleted, undoPreview, undoRun, type UndoPreview } from './safety';
 import type { SyncPoint } from './sync-point';
 import type {
   ConflictEntry,
@@ -433,5 +435,58 @@ export class Hub {
     if (!/^[A-Za-z]{2}$/.test(region)) throw new HubError('invalid', 'A region is a two-letter country code such as GB or DE.');
     this.dss.setPref('region', region.toUpperCase());
     this.changed('settings');
+  }
+
+  // ---- the safety net: history, undo, recently deleted (sync-method.md) ---------------------
+  /** Every version of one contact, oldest first. */
+  contactHistory(guid: string): HistoryEntry[] {
+    return historyOf(this.dss.db).of(guid);
+  }
+
+  /** What a run changed in the truth. */
+  runChanges(runId: number): HistoryEntry[] {
+    return historyOf(this.dss.db).ofRun(runId);
+  }
+
+  private safety() {
+    this.assertOpen();
+    return { dss: this.dss, now: this.now, newGuid: this.newGuid };
+  }
+
+  private mustRun(runId: number): void {
+    if (!Number.isInteger(runId) || runId < 1 || runId > historyOf(this.dss.db).lastRunId()) throw new HubError('not-found', `No sync ${runId} in the history.`);
+  }
+
+  /** What "Undo this sync" will change, and what it leaves alone because it changed since. */
+  undoPreview(runId: number): UndoPreview {
+    this.mustRun(runId);
+    return undoPreview(this.safety(), runId);
+  }
+
+  /** Undoes a run: one batch of editor edits, reconciled at the next run. */
+  undoRun(runId: number): UndoPreview {
+    this.mustRun(runId);
+    const p = undoRun(this.safety(), runId);
+    this.changed('history');
+    this.edited();
+    return p;
+  }
+
+  /** When the user undid a run, if they did. */
+  runUndoneAt(runId: number): number | null {
+    return historyOf(this.dss.db).undoneAt(runId);
+  }
+
+  recentlyDeleted(limit = 1000): DeletedRecord[] {
+    return historyOf(this.dss.db).recentlyDeleted(this.now(), limit);
+  }
+
+  /** Restores a deleted contact (its full last version, under a new GUID); returns the
+   *  new GUID. A contact can be restored once. */
+  restoreContact(guid: string): string {
+    const id = restoreDeleted(this.safety(), guid);
+    if (!id) throw new HubError('not-found', 'That contact is not in "Recently deleted" (it may have been restored already).');
+    this.edited();
+    return id;
   }
 }

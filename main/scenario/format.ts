@@ -34,7 +34,12 @@ export type ScenarioStep =
   | { edit: string; delete: string }
   | { sync: string[]; faults: ScenarioFault[] }
   | { reset: string }
-  | { restart: true };
+  | { restart: true }
+  | SafetyStep;
+
+/** The safety net's steps (scenario-format.md): undo the run of a sync step (its 0-based
+ *  index), restore a deleted contact, approve or keep a device's held deletions. */
+export type SafetyStep = { undo: number } | { restore: string } | { approve: string } | { keep: string };
 
 export interface Scenario {
   name: string;
@@ -43,6 +48,8 @@ export interface Scenario {
   devices: ScenarioDevice[];
   /** The editor's priority (`hub` listed among the devices), default 0: the highest. */
   hubPriority: number;
+  /** The mass-deletion guard: off unless set; `{}` is the default rule. */
+  guard?: { deletes?: number };
   steps: ScenarioStep[];
   expect: {
     converged?: boolean;
@@ -206,7 +213,21 @@ export function parseScenario(text: string, file: string): Scenario {
       if (o.restart !== true) fail(`${f}.restart`, 'must be true');
       return { restart: true };
     }
-    return fail(f, 'unknown step (edit, sync, reset or restart)');
+    if ('undo' in o) {
+      const at = int(o.undo, `${f}.undo`, 0);
+      const target = (root.steps as unknown[])[at];
+      if (at >= i || typeof target !== 'object' || target === null || !('sync' in target)) fail(`${f}.undo`, 'must be the index of an earlier sync step');
+      return { undo: at };
+    }
+    if ('restore' in o) return { restore: str(o.restore, `${f}.restore`) };
+    for (const k of ['approve', 'keep'] as const) {
+      if (k in o) {
+        const dev = str(o[k], `${f}.${k}`);
+        known(dev, `${f}.${k}`, false);
+        return k === 'approve' ? { approve: dev } : { keep: dev };
+      }
+    }
+    return fail(f, 'unknown step (edit, sync, reset, restart, undo, restore, approve or keep)');
   });
 
   const e = root.expect === undefined ? {} : obj(root.expect, 'expect');
@@ -228,7 +249,13 @@ export function parseScenario(text: string, file: string): Scenario {
       expect.devices[id] = list(cs, `expect.devices.${id}`).map((c, i) => contact(c, `expect.devices.${id}[${i}]`));
     }
   }
-  return { name, region, devices, hubPriority, steps, expect };
+  let guard: Scenario['guard'];
+  if (root.guard !== undefined) {
+    const g = obj(root.guard, 'guard');
+    for (const k of Object.keys(g)) if (k !== 'deletes') fail(`guard.${k}`, 'unknown guard field (known: deletes)');
+    guard = g.deletes === undefined ? {} : { deletes: int(g.deletes, 'guard.deletes', 0) };
+  }
+  return { name, region, devices, hubPriority, ...(guard ? { guard } : {}), steps, expect };
 }
 
 /** A scenario contact as a Contact (values untyped, as the format has no type labels). */

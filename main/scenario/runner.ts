@@ -11,7 +11,8 @@ import { EDITOR_SPID, type Guid, type Luid } from '../core/types';
 import { SimulatedDevice } from '../devices/simulated/device';
 import { Hub } from '../hub/hub';
 import { HubCrash } from '../hub/run';
-import { toContact, toPartial, type Scenario, type ScenarioStep } from './format';
+import { toContact, toPartial, type SafetyStep, type Scenario, type ScenarioStep } from './format';
+import { historyOf } from '../dss/history';
 
 export interface ScenarioResult {
   name: string;
@@ -59,6 +60,8 @@ export class ScenarioSession {
   readonly devices = new Map<string, SimulatedDevice>();
   private readonly keys = new Map<string, KeyRef>();
   private readonly initialConflicts: number;
+  /** The run each sync step made (for `undo`). */
+  private readonly runOfStep = new Map<ScenarioStep, number>();
 
   constructor(readonly scenario: Scenario, tmpRoot = os.tmpdir()) {
     this.dir = fs.mkdtempSync(path.join(tmpRoot, 'concord-scenario-'));
@@ -158,13 +161,37 @@ export class ScenarioSession {
         dev.faults = { ...dev.faults, ...('cutDuring' in f ? { cutDuring: f.cutDuring } : { cutAfterApplies: f.cutAfterApplies, ackLost: f.ackLost ?? false }) };
       }
       await this.run(s.sync);
+      this.runOfStep.set(s, historyOf(this.hub.dss.db).lastRunId());
       return;
     }
+    if (!('reset' in s) && !('restart' in s)) return this.safetyStep(s);
     if ('reset' in s) {
       this.devices.get(s.reset)!.reset();
       return;
     }
     await this.restart();
+  }
+
+  /** undo, restore, approve, keep (scenario-format.md). */
+  private safetyStep(s: SafetyStep): void {
+    if ('undo' in s) {
+      const runId = this.runOfStep.get(this.scenario.steps[s.undo]!);
+      if (runId === undefined) throw new Fail(`step ${s.undo + 1} made no run to undo`);
+      this.hub.undoRun(runId);
+      return;
+    }
+    if ('restore' in s) {
+      const ref = this.keys.get(s.restore);
+      if (!ref) throw new Fail(`no contact with key "${s.restore}" was added`);
+      const guid = this.guidOf(ref);
+      if (!guid) throw new Fail(`the hub never held the contact "${s.restore}"`);
+      const deleted = this.hub.recentlyDeleted().find((d) => d.guid === guid);
+      if (!deleted) throw new Fail(`the contact "${s.restore}" is not in recently deleted`);
+      const id = this.hub.restoreContact(guid);
+      this.keys.set(s.restore, { device: EDITOR_SPID, guid: id, data: deleted.contact });
+      return;
+    }
+    throw new Fail(`step ${JSON.stringify(s)} is not supported yet`);
   }
 
   private editorStep(s: Extract<ScenarioStep, { edit: string }>): void {

@@ -1,0 +1,120 @@
+// The safety net on the command line: the history of runs and their undo, recently deleted
+// contacts, held mass deletions, backups. Every command takes `--data DIR`.
+import { parseArgs } from 'node:util';
+import { Hub } from '../hub/hub';
+import { nameOf } from '../hub/safety';
+import { defaultDataDir } from '../app/paths';
+
+type Command = (argv: string[]) => Promise<number>;
+
+export const SAFETY_USAGE = `  runs list [--limit N] [--data DIR]                      the sync history, with what each run changed
+  runs undo ID [--preview] [--data DIR]                   undo a sync on every device
+  contacts deleted [--data DIR]                           recently deleted contacts
+  contacts restore ID [--data DIR]                        restore a deleted contact
+  holds list [--data DIR]                                 deletions held from a device
+  holds approve DEVICE [--data DIR]                       delete the held contacts everywhere
+  holds keep DEVICE [--data DIR]                          keep them (the device gets them back)
+  backup [FILE] [--data DIR]                              copy the database (online backup)
+  restore FILE [--yes] [--data DIR]                       make the contacts equal to a backup's
+`;
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+const DATA = { data: { type: 'string' } } as const;
+
+async function withHub<T>(data: string | undefined, fn: (hub: Hub) => Promise<T> | T): Promise<T> {
+  const hub = Hub.open({ dataDir: data ?? defaultDataDir() });
+  try {
+    return await fn(hub);
+  } finally {
+    await hub.close();
+  }
+}
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+/** Reconciles queued editor edits into the truth now; devices get them at their next sync. */
+async function reconcileNow(hub: Hub): Promise<void> {
+  const s = await hub.sync([]);
+  if (s.outcome === 'failed') throw new Error(s.error ?? 'the sync failed');
+}
+
+const runsList: Command = async (argv) => {
+  const { values } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, limit: { type: 'string' } } });
+  return withHub(values.data, (hub) => {
+    for (const r of hub.history(Number(values.limit ?? 50))) {
+      const c = { added: 0, updated: 0, deleted: 0 };
+      for (const e of hub.runChanges(r.id)) if (e.kind !== 'restored') c[e.kind] += 1;
+      const undone = hub.runUndoneAt(r.id);
+      out(`${r.id}\t${when(r.startedAt)}\t${r.outcome}\t${r.devices.join(',') || '(editor)'}\t${c.added} added, ${c.updated} updated, ${c.deleted} deleted${undone ? `\tundone ${when(undone)}` : ''}`);
+    }
+    return 0;
+  });
+};
+
+const runsUndo: Command = async (argv) => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, preview: { type: 'boolean' } } });
+  const id = Number(positionals[0]);
+  if (!Number.isInteger(id)) {
+    err('usage: concord runs undo ID [--preview] [--data DIR]');
+    return 2;
+  }
+  return withHub(values.data, async (hub) => {
+    const p = values.preview ? hub.undoPreview(id) : hub.undoRun(id);
+    if (p.undoneAt) out(`(sync ${id} was undone before, ${when(p.undoneAt)})`);
+    for (const c of p.changes) out(`${c.edit === 'add' ? 'add back' : c.edit}\t${c.name}\t${c.devices.length ? `on ${c.devices.join(', ')}` : ''}`);
+    for (const l of p.leftAlone) out(`left alone\t${l.name}\t${l.reason}`);
+    if (p.changes.length === 0) out('Nothing to undo.');
+    if (values.preview) return 0;
+    await reconcileNow(hub);
+    out(`Undone: ${p.changes.length} change(s); your devices get them at their next sync.`);
+    return 0;
+  });
+};
+
+const contactsDeleted: Command = async (argv) => {
+  const { values } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  return withHub(values.data, (hub) => {
+    for (const d of hub.recentlyDeleted()) out(`${d.guid}\t${when(d.at)}\tby ${d.by}\t${nameOf(d.contact)}`);
+    return 0;
+  });
+};
+
+const contactsRestore: Command = async (argv) => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  const id = positionals[0];
+  if (!id) {
+    err('usage: concord contacts restore ID [--data DIR]');
+    return 2;
+  }
+  return withHub(values.data, async (hub) => {
+    // A GUID, or an unambiguous start of one.
+    const matches = hub.recentlyDeleted().filter((d) => d.guid === id || d.guid.startsWith(id));
+    if (matches.length !== 1) {
+      err(matches.length === 0 ? `concord: no recently deleted contact ${id}` : `concord: ${id} names ${matches.length} deleted contacts; give more of the id`);
+      return 1;
+    }
+    const d = matches[0]!;
+    const guid = hub.restoreContact(d.guid);
+    await reconcileNow(hub);
+    out(`Restored ${nameOf(d.contact)} as ${guid}; your devices get it at their next sync.`);
+    return 0;
+  });
+};
+
+/** `concord runs|contacts|holds SUB ...` and `concord backup|restore ...`, by their words. */
+export const SAFETY_COMMANDS: Record<string, Command> = {
+  'runs list': runsList,
+  'runs undo': runsUndo,
+  'contacts deleted': contactsDeleted,
+  'contacts restore': contactsRestore,
+};
+
+/** The command these words name, and the arguments after them. */
+export function safetyCommand(argv: readonly string[]): { run: Command; rest: string[] } | undefined {
+  const two = SAFETY_COMMANDS[`${argv[0]} ${argv[1]}`];
+  if (two) return { run: two, rest: argv.slice(2) };
+  const one = argv[0] === undefined ? undefined : SAFETY_COMMANDS[argv[0]];
+  return one ? { run: one, rest: argv.slice(1) } : undefined;
+}

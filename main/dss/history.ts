@@ -1,0 +1,244 @@
+// History (sync-method.md, "The safety net"): every version the truth takes, with the run
+// that made it and the sync point that wrote each changed element; deleted records keep
+// their last version ("recently deleted"). Written by the commit before the push, in its
+// transaction (recordHistory), read by undo, restore and the UI.
+import { diffElements, toElements, type Contact } from '../core/contact';
+import { ALL_ELEMENTS, type Guid, type Provenance, type Spid } from '../core/types';
+import type { Overlay } from '../core/overlay';
+import type { Db } from './db';
+
+export type HistoryKind = 'added' | 'updated' | 'deleted' | 'restored';
+
+export interface HistoryEntry {
+  id: number;
+  /** The run that committed this version (0: a restore marker, the user's own action). */
+  runId: number;
+  guid: Guid;
+  kind: HistoryKind;
+  at: number;
+  /** The version before the run (null: the run added the record). */
+  before: Contact | null;
+  /** The version after it (null: the run deleted the record; for a marker, nothing). */
+  after: Contact | null;
+  /** Per changed element, the sync point that wrote it ('*': every element). */
+  writers: Record<string, Spid>;
+  /** A restore marker: the GUID of the record the restore made. */
+  restoredAs?: Guid;
+}
+
+export interface DeletedRecord {
+  guid: Guid;
+  /** The run that deleted it. */
+  runId: number;
+  at: number;
+  /** Who deleted it. */
+  by: Spid;
+  /** Its last version in the truth. */
+  contact: Contact;
+}
+
+interface Row {
+  id: number;
+  run_id: number;
+  guid: string;
+  kind: HistoryKind;
+  before: string | null;
+  writers: string;
+  note: string | null;
+  at: number;
+}
+
+/** History is kept forever unless the user sets a retention; it is never shorter than this. */
+export const MIN_RETENTION_DAYS = 30;
+export const RETENTION_PREF = 'historyRetentionDays';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const parse = (s: string | null): Contact | null => (s === null ? null : (JSON.parse(s) as Contact));
+
+/** The history of one DSS: its statements, prepared once per connection. */
+export class History {
+  private readonly st;
+
+  constructor(readonly db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      put: p('INSERT INTO history (run_id, guid, kind, before, writers, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      ofGuid: p('SELECT * FROM history WHERE guid = ? ORDER BY id'),
+      ofRun: p("SELECT * FROM history WHERE run_id = ? AND kind <> 'restored' ORDER BY id"),
+      later: p('SELECT EXISTS (SELECT 1 FROM history WHERE guid = ? AND id > ?)').pluck(),
+      nextBefore: p("SELECT before, kind FROM history WHERE guid = ? AND id > ? AND kind <> 'restored' ORDER BY id LIMIT 1"),
+      truth: p('SELECT contact FROM truth WHERE guid = ?').pluck(),
+      deleted: p(`SELECT h.* FROM history h INDEXED BY history_deleted WHERE h.kind = 'deleted' AND h.at >= ?
+                  AND NOT EXISTS (SELECT 1 FROM truth t WHERE t.guid = h.guid)
+                  AND NOT EXISTS (SELECT 1 FROM history r WHERE r.guid = h.guid AND r.kind = 'restored')
+                  ORDER BY h.id DESC LIMIT ?`),
+      deletedOne: p(`SELECT h.* FROM history h WHERE h.guid = ? AND h.kind = 'deleted'
+                     AND NOT EXISTS (SELECT 1 FROM truth t WHERE t.guid = h.guid)
+                     AND NOT EXISTS (SELECT 1 FROM history r WHERE r.guid = h.guid AND r.kind = 'restored')
+                     ORDER BY h.id DESC LIMIT 1`),
+      prune: p('DELETE FROM history WHERE at < ?'),
+      lastRun: p('SELECT coalesce(max(id), 0) FROM runs').pluck(),
+      undone: p('UPDATE runs SET undone_at = ? WHERE id = ?'),
+      undoneAt: p('SELECT undone_at FROM runs WHERE id = ?').pluck(),
+      pref: p('SELECT value FROM prefs WHERE key = ?').pluck(),
+    };
+  }
+
+  // ---- writing: the commit before the push --------------------------------------------
+  /** One entry per record this run's plan changes in the truth, inside the commit's
+   *  transaction. Reads only the overlay (the versions before the run are those the plan
+   *  read), so it may run before or after the commit's own writes. */
+  record(ov: Overlay, runId: number, now: number): void {
+    const put = this.st.put;
+    // Records one device added share one provenance object: its text is made once.
+    let lastProv: TruthProv | null = null;
+    let lastWriters = '';
+    for (const r of ov.truthPuts.values()) {
+      if (ov.isNew(r.guid)) {
+        if (r.prov !== lastProv) {
+          lastProv = r.prov;
+          lastWriters = JSON.stringify(writersOfRun(r.prov, runId));
+        }
+        put.run(runId, r.guid, 'added', null, lastWriters, null, now);
+        continue;
+      }
+      const before = ov.baseTruth(r.guid);
+      if (!before) continue;
+      const changed = diffElements(toElements(before.contact), toElements(r.contact));
+      // A change of provenance alone is no new version.
+      if (changed.length === 0) continue;
+      const writers: Record<string, Spid> = {};
+      for (const d of changed) {
+        const w = r.prov[d.key] ?? r.prov[ALL_ELEMENTS];
+        if (w) writers[d.key] = w.spid;
+      }
+      put.run(runId, r.guid, 'updated', JSON.stringify(before.contact), JSON.stringify(writers), null, now);
+    }
+    for (const guid of ov.truthDeletes) {
+      // A record added and deleted within the run never had a committed version.
+      const before = ov.baseTruth(guid);
+      if (!before) continue;
+      const by = ov.tombstones.get(guid)?.spid ?? '?';
+      put.run(runId, guid, 'deleted', JSON.stringify(before.contact), JSON.stringify({ [ALL_ELEMENTS]: by }), null, now);
+    }
+  }
+
+  /** A restore's marker on the deleted record: it leaves "recently deleted". */
+  markRestored(guid: Guid, as: Guid, now: number): void {
+    this.st.put.run(0, guid, 'restored', null, JSON.stringify({ [ALL_ELEMENTS]: 'hub' }), as, now);
+  }
+
+  markUndone(runId: number, at: number): void {
+    this.st.undone.run(at, runId);
+  }
+
+  undoneAt(runId: number): number | null {
+    return (this.st.undoneAt.get(runId) as number | null | undefined) ?? null;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------
+  /** Every version of one record, oldest first. */
+  of(guid: Guid): HistoryEntry[] {
+    const rows = this.st.ofGuid.all(guid) as Row[];
+    const versions = rows.filter((r) => r.kind !== 'restored');
+    const current = parse((this.st.truth.get(guid) as string | undefined) ?? null);
+    return rows.map((r) => {
+      if (r.kind === 'restored') return toEntry(r, null);
+      const i = versions.indexOf(r);
+      const next = versions[i + 1];
+      const after = r.kind === 'deleted' ? null : next ? parse(next.before) : current;
+      return toEntry(r, after);
+    });
+  }
+
+  /** The entries of one run (what it committed), restore markers excluded. */
+  ofRun(runId: number): HistoryEntry[] {
+    return (this.st.ofRun.all(runId) as Row[]).map((r) => toEntry(r, r.kind === 'deleted' ? null : this.afterOf(r)));
+  }
+
+  private afterOf(r: Row): Contact | null {
+    const next = this.st.nextBefore.get(r.guid, r.id) as { before: string | null } | undefined;
+    if (next) return parse(next.before);
+    return parse((this.st.truth.get(r.guid) as string | undefined) ?? null);
+  }
+
+  /** Whether anything changed the record after this entry (a later run, or a restore). */
+  changedSince(guid: Guid, entryId: number): boolean {
+    return this.st.later.get(guid, entryId) === 1;
+  }
+
+  /** Records deleted from the truth and not restored, newest first, within the retention. */
+  recentlyDeleted(now: number, limit = 1000): DeletedRecord[] {
+    return (this.st.deleted.all(this.cutoff(now), limit) as Row[]).map(toDeleted);
+  }
+
+  deleted(guid: Guid): DeletedRecord | undefined {
+    const r = this.st.deletedOne.get(guid) as Row | undefined;
+    return r ? toDeleted(r) : undefined;
+  }
+
+  lastRunId(): number {
+    return this.st.lastRun.get() as number;
+  }
+
+  /** The retention in days; null: forever (the default). */
+  retentionDays(): number | null {
+    const v = this.st.pref.get(RETENTION_PREF) as string | undefined;
+    if (v === undefined || v === '' || v === 'forever') return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? Math.max(MIN_RETENTION_DAYS, Math.floor(n)) : null;
+  }
+
+  private cutoff(now: number): number {
+    const days = this.retentionDays();
+    return days === null ? 0 : now - days * DAY_MS;
+  }
+
+  /** Removes the entries older than the retention the user set (never done otherwise).
+   *  Returns how many went. */
+  prune(now: number): number {
+    if (this.retentionDays() === null) return 0;
+    return this.st.prune.run(this.cutoff(now)).changes;
+  }
+}
+
+type TruthProv = Readonly<Record<string, Provenance>>;
+
+/** The elements this run wrote, by writer. */
+function writersOfRun(prov: TruthProv, runId: number): Record<string, Spid> {
+  const out: Record<string, Spid> = {};
+  for (const [k, w] of Object.entries(prov)) if (w.run === runId) out[k] = w.spid;
+  return out;
+}
+
+function toEntry(r: Row, after: Contact | null): HistoryEntry {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    guid: r.guid,
+    kind: r.kind,
+    at: r.at,
+    before: parse(r.before),
+    after,
+    writers: JSON.parse(r.writers) as Record<string, Spid>,
+    ...(r.kind === 'restored' && r.note ? { restoredAs: r.note } : {}),
+  };
+}
+
+function toDeleted(r: Row): DeletedRecord {
+  const w = JSON.parse(r.writers) as Record<string, Spid>;
+  return { guid: r.guid, runId: r.run_id, at: r.at, by: w[ALL_ELEMENTS] ?? '?', contact: parse(r.before)! };
+}
+
+const byDb = new WeakMap<Db, History>();
+/** The history of this connection (statements prepared once). */
+export function historyOf(db: Db): History {
+  let h = byDb.get(db);
+  if (!h) byDb.set(db, (h = new History(db)));
+  return h;
+}
+
+/** The commit's one call: the history of what this plan changes in the truth. */
+export function recordHistory(db: Db, ov: Overlay, runId: number, now: number): void {
+  historyOf(db).record(ov, runId, now);
+}

@@ -1,0 +1,75 @@
+// The safety net's commands, run as the user runs them (bin/concord.mjs) against a real
+// data folder: runs list, runs undo, contacts deleted, contacts restore.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedDevice } from '../../../main/devices/simulated/device';
+import { Hub } from '../../../main/hub/hub';
+
+const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+const cli = path.resolve('bin/concord.mjs');
+let dir: string;
+function concord(...argv: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...argv, '--data', dir], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let runs: number[] = [];
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(TMP, 'concord-cli-safety-'));
+  const hub = Hub.open({ dataDir: dir, region: 'GB' });
+  const phone = new SimulatedDevice({
+    spid: 'phone',
+    initial: [
+      { fn: 'Mitsuko Uchida', tel: [{ type: 'cell', value: '020 7946 0000' }] },
+      { fn: 'Alfred Brendel', tel: [{ type: 'cell', value: '020 7946 0101' }] },
+    ],
+  });
+  hub.pairDevice({ spid: 'phone', name: 'phone', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+  hub.attach(phone);
+  runs.push((await hub.sync()).id);
+  phone.userDelete(hub.dss.mapOf('phone', hub.contacts().find((c) => c.contact.fn === 'Alfred Brendel')!.guid)!.luid);
+  runs.push((await hub.sync()).id);
+  await hub.close();
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  runs = [];
+});
+
+describe('concord runs / contacts (the safety net)', () => {
+  it('lists runs with what each changed, lists and restores a deleted contact once, previews and undoes a run', () => {
+    const list = concord('runs', 'list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${runs[1]}\\t.*0 added, 0 updated, 1 deleted`, 'm'));
+    expect(list.stdout).toMatch(new RegExp(`^${runs[0]}\\t.*2 added, 0 updated, 0 deleted`, 'm'));
+
+    const deleted = concord('contacts', 'deleted');
+    expect(deleted.stdout).toMatch(/\tby phone\tAlfred Brendel$/m);
+    const guid = deleted.stdout.split('\t')[0]!;
+    const restore = concord('contacts', 'restore', guid.slice(0, 30));
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/^Restored Alfred Brendel as /);
+    expect(concord('contacts', 'deleted').stdout).toBe('');
+    const again = concord('contacts', 'restore', guid);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/no recently deleted contact/);
+
+    // The deletion was restored since: undoing its run leaves it alone.
+    const undoDelete = concord('runs', 'undo', String(runs[1]), '--preview');
+    expect(undoDelete.stdout).toMatch(/^left alone\tAlfred Brendel\trestored or changed since$/m);
+
+    const preview = concord('runs', 'undo', String(runs[0]), '--preview');
+    expect(preview.stdout).toMatch(/^delete\tMitsuko Uchida\ton phone$/m);
+    // Brendel's first record was deleted since: left alone.
+    expect(preview.stdout).toMatch(/^left alone\tAlfred Brendel/m);
+    const undo = concord('runs', 'undo', String(runs[0]));
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(undo.stdout).toMatch(/Undone: 1 change/);
+    const contacts = JSON.parse(concord('contacts', 'export').stdout) as { fn: string }[];
+    expect(contacts.map((c) => c.fn)).toEqual(['Alfred Brendel']);
+    expect(concord('runs', 'list').stdout).toMatch(new RegExp(`^${runs[0]}\\t.*\\tundone `, 'm'));
+  }, 120_000);
+});

@@ -168,7 +168,9 @@ describe('Settings and pairing', () => {
     expect(await laptop.getByRole('checkbox', { name: /Sync by itself/ }).isChecked()).toBe(true);
     const syncNow = laptop.getByRole('button', { name: 'Sync now Work laptop' });
     expect(await syncNow.isDisabled()).toBe(true);
-    expect(await laptop.getByTestId('sync-reason').textContent()).toMatch(/starts its own syncs: start a sync on it/);
+    expect(await laptop.getByTestId('sync-reason').textContent()).toBe(
+      `Work laptop starts its own syncs: start a sync on it (its server address is ${url}). It syncs by itself whenever it connects.`,
+    );
     expect(await syncNow.getAttribute('title')).toMatch(/starts its own syncs/);
   });
 

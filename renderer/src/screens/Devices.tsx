@@ -6,13 +6,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
 import { client, request } from '../../api';
-import { announce, useAction, useDevices } from '../hooks';
+import { announce, useAction, useDevices, useHub } from '../hooks';
 import { AddDevice } from './Pairing';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
   const devices = useDevices().filter((d) => d.kind !== 'editor');
   const phones = useDiscovered();
+  const lanUrl = useHub('app:info', {}, ['settings']).value?.lanUrl ?? null;
   return (
     <section aria-labelledby="screen-heading" className="screen">
       <div className="screen-head">
@@ -25,7 +26,7 @@ export function DevicesScreen() {
       <ul className="cards">
         {devices.map((d) => (
           <li key={d.spid}>
-            <DeviceCard d={d} />
+            <DeviceCard d={d} lanUrl={lanUrl} />
           </li>
         ))}
       </ul>
@@ -129,7 +130,7 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
 
 const ACTION_WORDS = { ADD: 'Add', UPDATE: 'Update', DELETE: 'Delete' } as const;
 
-function DeviceCard({ d }: { d: DeviceStatus }) {
+function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(d.name);
   const [pending, setPending] = useState<PendingItem[] | null>(null);
@@ -146,7 +147,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
     setRenaming(false);
     focusLater(renameButton);
   };
-  const reason = busy ? `Working on ${d.name}…` : syncNowReason(d);
+  const reason = busy ? `Working on ${d.name}…` : syncNowReason(d, lanUrl);
 
   return (
     <article className="card" aria-labelledby={headingId} data-spid={d.spid}>
@@ -315,7 +316,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
 }
 
 /** Why "Sync now" cannot be pressed for this device, in words of what to do; null: it can. */
-export function syncNowReason(d: DeviceStatus): string | null {
+export function syncNowReason(d: DeviceStatus, lanUrl: string | null): string | null {
   if (d.online) return null;
   switch (d.link) {
     case 'usb':
@@ -323,9 +324,9 @@ export function syncNowReason(d: DeviceStatus): string | null {
     case 'bluetooth':
       return `Turn on Bluetooth on ${d.name} and bring it near this computer to sync it.`;
     case 'lan':
-      return d.kind === 'syncml'
-        ? `${d.name} starts its own syncs: start a sync on it, and it syncs by itself whenever it connects.`
-        : `${d.name} is not on the network now.`;
+      if (d.kind !== 'syncml') return `${d.name} is not on the network now.`;
+      if (!lanUrl) return `LAN sync is off, so ${d.name} cannot reach Concord. Turn it on in Settings.`;
+      return `${d.name} starts its own syncs: start a sync on it (its server address is ${lanUrl}). It syncs by itself whenever it connects.`;
     case 'simulated':
       return `${d.name} is not connected.`;
     case 'none':

@@ -152,7 +152,16 @@ function SyncmlSteps({ close }: PairStepsProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [account, setAccount] = useState<(LanAccount & { name: string; password: string }) | null>(null);
+  const [turnedOn, setTurnedOn] = useState(false);
+  const nameInput = useRef<HTMLInputElement>(null);
   const lan = settings?.lan;
+  useEffect(() => {
+    // "Turn on LAN sync" is gone once it is on: the focus goes to the form's first field.
+    if (turnedOn && lan?.on) {
+      nameInput.current?.focus();
+      setTurnedOn(false);
+    }
+  }, [turnedOn, lan?.on]);
   const userProblem = user && /[:\s]/.test(user) ? 'The user name must not contain spaces or colons.' : null;
 
   if (!lan) return <p className="muted">Reading the settings…</p>;
@@ -179,8 +188,10 @@ function SyncmlSteps({ close }: PairStepsProps) {
               setError(null);
               try {
                 const s = await request('settings:setLan', { on: true });
-                if (s.lan.on) announce(`LAN sync is on at ${s.lan.url}.`);
-                else setError(s.lan.problem);
+                if (s.lan.on) {
+                  announce(`LAN sync is on at ${s.lan.url}.`);
+                  setTurnedOn(true);
+                } else setError(s.lan.problem);
                 reload();
               } catch (e) {
                 setError((e as Error).message);
@@ -219,6 +230,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
       <label>
         Device name
         <input
+          ref={nameInput}
           value={name}
           onChange={(e) => {
             setName(e.target.value);

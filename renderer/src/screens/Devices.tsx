@@ -88,6 +88,7 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
         className="inline-form wrap"
         onSubmit={(e) => {
           e.preventDefault();
+          if (busy) return;
           void act(async () => {
             await request('devices:pairPhone', { spid: p.spid, autoSync, ...(name.trim() ? { name: name.trim() } : {}) });
             announce(`${name.trim() || p.name} is paired${autoSync ? ' and syncing' : ''}.`);
@@ -103,13 +104,14 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
           <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync by itself whenever it appears
           <span className="visually-hidden"> ({p.name})</span>
         </label>
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
           Pair this phone<span className="visually-hidden"> ({p.name})</span>
         </button>
         <button
           type="button"
-          disabled={busy}
+          aria-disabled={busy || undefined}
           onClick={() =>
+            !busy &&
             void act(async () => {
               await request('devices:ignorePhone', { spid: p.spid });
               focusWhenShown('screen-heading');
@@ -147,7 +149,10 @@ function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
     setRenaming(false);
     focusLater(renameButton);
   };
-  const reason = busy ? `Working on ${d.name}…` : syncNowReason(d, lanUrl);
+  // Greyed out (disabled) only for a reason the user can act on; while it works, the button
+  // stays focusable (aria-disabled), so the keyboard focus is not thrown to the page.
+  const offline = syncNowReason(d, lanUrl);
+  const reason = offline ?? (busy ? `Working on ${d.name}…` : null);
 
   return (
     <article className="card" aria-labelledby={headingId} data-spid={d.spid}>
@@ -239,8 +244,9 @@ function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
         <input
           type="checkbox"
           checked={d.autoSync}
-          disabled={busy}
+          aria-disabled={busy || undefined}
           onChange={(e) => {
+            if (busy) return;
             const on = e.target.checked;
             void act(() => request('devices:setAutoSync', { spid: d.spid, on }));
           }}
@@ -258,10 +264,12 @@ function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
         <button
           type="button"
           className="primary"
-          disabled={reason !== null}
+          disabled={offline !== null}
+          aria-disabled={busy || undefined}
           title={reason ?? undefined}
           aria-describedby={reason ? reasonId : undefined}
           onClick={() =>
+            !busy &&
             void act(async () => {
               announce(`Syncing ${d.name}.`);
               await request('devices:sync', { spid: d.spid });
@@ -306,7 +314,7 @@ function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
           </span>
         )}
       </div>
-      {reason && !busy && (
+      {reason && (
         <p id={reasonId} className="muted small sync-reason" data-testid="sync-reason">
           {reason}
         </p>

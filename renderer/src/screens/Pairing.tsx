@@ -182,8 +182,9 @@ function SyncmlSteps({ close }: PairStepsProps) {
           <button
             type="button"
             className="primary"
-            disabled={busy}
+            aria-disabled={busy || undefined}
             onClick={async () => {
+              if (busy) return;
               setBusy(true);
               setError(null);
               try {
@@ -212,6 +213,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
       aria-label="Pair a laptop or phone on your network"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (busy) return;
         if (userProblem) return setError(userProblem);
         setError(null);
         setBusy(true);
@@ -277,7 +279,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
         </p>
       )}
       <div className="toolbar">
-        <button type="submit" className="primary" disabled={busy || !!userProblem}>
+        <button type="submit" className="primary" disabled={!!userProblem} aria-disabled={busy || undefined}>
           Pair
         </button>
       </div>

@@ -106,6 +106,15 @@ export interface ImportPreview {
   errors: string[];
 }
 
+/** One edit the user made in Concord, in words ("Changed Anna Berg: phone number"). */
+export interface EditNote {
+  id: number;
+  at: number;
+  /** The contact; null for an edit of many (an import). */
+  guid: Guid | null;
+  text: string;
+}
+
 export interface ImportOutcome {
   added: number;
   updated: number;
@@ -180,6 +189,31 @@ export interface LanAccount {
   user: string;
 }
 
+export type BluetoothProfile = 'serial' | 'dialup' | 'phonebook' | 'object-push';
+
+/** A Bluetooth device paired with this computer (in the system's Bluetooth settings). */
+export interface BluetoothDeviceInfo {
+  address: string;
+  name: string;
+  kind: 'phone' | 'computer' | 'audio' | 'other';
+  /** In range and connected now. */
+  connected: boolean;
+  profiles: BluetoothProfile[];
+  /** How Concord syncs it: `serial` both ways (AT phonebook), `pbap` read-only; null: it cannot. */
+  syncAs: 'serial' | 'pbap' | null;
+  /** What Concord can do with it, in one sentence. */
+  can: string;
+  /** The sync point it is paired as, if it is. */
+  spid: Spid | null;
+}
+
+export interface BluetoothStatus {
+  /** False: no BlueZ (another OS, no adapter, the service stopped); `reason` says which. */
+  available: boolean;
+  reason: string;
+  devices: BluetoothDeviceInfo[];
+}
+
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
@@ -214,10 +248,17 @@ export interface Requests {
   'devices:pairPhone': { args: { spid: Spid; autoSync: boolean; name?: string }; result: { spid: Spid } };
   /** Stops offering a discovered phone (until it is plugged in again). */
   'devices:ignorePhone': { args: { spid: Spid }; result: null };
+  /** The Bluetooth devices paired with this computer, and whether Bluetooth can be used. */
+  'bluetooth:list': { args: Record<string, never>; result: BluetoothStatus };
+  /** Pairs a Bluetooth device as a sync point (in one click); with autoSync it syncs now and
+   *  whenever it comes in range. */
+  'bluetooth:pair': { args: { address: string; autoSync: boolean }; result: { spid: Spid } };
   'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  /** The user's edits in Concord, newest first. */
+  'activity:edits': { args: { limit?: number }; result: EditNote[] };
   'settings:get': { args: Record<string, never>; result: Settings };
   /** Turns the SyncML endpoint on or off now, and remembers it for the next start. */
   'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
@@ -233,6 +274,8 @@ export interface Events {
   'hub:changed': HubChangeKind;
   /** The phones offered for pairing changed; the full list. */
   'devices:discovered': DiscoveredPhone[];
+  /** The Bluetooth devices or BlueZ's availability changed; the full status. */
+  'bluetooth:changed': BluetoothStatus;
 }
 
 export type RequestName = keyof Requests;
@@ -264,16 +307,19 @@ const requestNames = {
   'devices:discovered': true,
   'devices:pairPhone': true,
   'devices:ignorePhone': true,
+  'bluetooth:list': true,
+  'bluetooth:pair': true,
   'conflicts:list': true,
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
+  'activity:edits': true,
   'settings:get': true,
   'settings:setLan': true,
   'settings:setStartAtLogin': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
-const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;
+const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true, 'bluetooth:changed': true } satisfies Record<EventName, true>;
 export const EVENT_NAMES = Object.keys(eventNames) as EventName[];
 
 /** What the preload exposes as `window.concord`: one function per request, and one way to

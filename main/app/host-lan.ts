@@ -18,6 +18,8 @@ export interface LanOptions {
   /** The address to bind (0.0.0.0: every interface of the machine). */
   host: string;
   sessionTimeoutMs?: number;
+  /** The URL clients are told to use (a reverse proxy or port forward), instead of ours. */
+  publicUrl?: string;
   log: (line: string) => void;
 }
 
@@ -42,7 +44,7 @@ export class LanController implements LanServices {
   }
 
   lan(): LanSettings {
-    return { on: this.endpoint !== null, port: this.port, url: this.endpoint?.url ?? null, problem: this.problem };
+    return { on: this.endpoint !== null, port: this.port, url: this.endpoint ? (this.opts.publicUrl ?? this.endpoint.url) : null, problem: this.problem };
   }
 
   /** Starts at `port` without remembering anything (the command line's `--lan-port`).
@@ -107,6 +109,7 @@ export class LanController implements LanServices {
       host: this.opts.host,
       port,
       ...(this.opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: this.opts.sessionTimeoutMs } : {}),
+      ...(this.opts.publicUrl !== undefined ? { publicUrl: this.opts.publicUrl } : {}),
     });
     this.port = this.endpointPort();
   }

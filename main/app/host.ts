@@ -3,10 +3,16 @@
 // plugged in (sync on connect), and the demo devices. `concord serve` runs it on its main
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
-import { Api } from '../api/handlers';
+import { mkdirSync } from 'node:fs';
+import { Api, ApiError, type DeviceServices } from '../api/handlers';
+import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
+import { syncmlConfigOf } from '../devices/syncml/device-config';
 import { Hub } from '../hub/hub';
+import { lockFolder, type FolderLock } from './folder-lock';
 import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { LanController } from './host-lan';
+import type { BluetoothStatus } from '../api/contract';
+import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
@@ -16,11 +22,13 @@ export interface HostOptions {
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here for this run (else as Settings last left it). */
-  lan?: { host: string; port: number; sessionTimeoutMs?: number };
+  lan?: { host: string; port: number; sessionTimeoutMs?: number; publicUrl?: string };
   /** Where LAN sync binds when Settings turns it on (default 0.0.0.0; `lan.host` if given). */
   lanHost?: string;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
+  /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
+  bluetooth?: boolean | BluetoothManagerOptions;
   version?: string;
   log?: (line: string) => void;
 }
@@ -32,24 +40,53 @@ export interface HubHost {
   readonly lanUrl: string | null;
   lan: LanController;
   phones: PhoneManager | null;
+  bluetooth: BluetoothManager | null;
   demoPhone: DemoPhone | null;
+  /** The hub's hold on its data folder (folder-lock.ts). */
+  lock: FolderLock;
   /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
    *  phones' links and the demo phone. */
   close(): Promise<void>;
 }
 
+/** The API's SyncML pairing (`devices:pairSyncml`), over the SyncML adapter's pairing. */
+export function syncmlPairing(hub: Hub): DeviceServices['pairSyncml'] {
+  return (name, user, password) => {
+    try {
+      const isNew = !hub.devices().some((x) => x.kind === 'syncml' && syncmlConfigOf(x)?.user === user);
+      const d = pairSyncmlDevice(hub, name, user, password);
+      // A SyncML client starts its own sessions: it syncs whenever it connects, by itself.
+      if (isNew) hub.setAutoSync(d.spid, true);
+      return { spid: d.spid };
+    } catch (e) {
+      if (e instanceof PairError) throw new ApiError('invalid', e.message);
+      throw e;
+    }
+  };
+}
+
 export async function startHost(opts: HostOptions): Promise<HubHost> {
   const log = opts.log ?? ((s: string) => console.log(s));
-  const hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
+  mkdirSync(opts.dataDir, { recursive: true });
+  const lock = lockFolder(opts.dataDir);
+  let hub: Hub;
+  try {
+    hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const lan = new LanController(hub, {
     dataDir: opts.dataDir,
     host: opts.lan?.host ?? opts.lanHost ?? '0.0.0.0',
     ...(opts.lan?.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.lan.sessionTimeoutMs } : {}),
+    ...(opts.lan?.publicUrl !== undefined ? { publicUrl: opts.lan.publicUrl } : {}),
     log,
   });
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
+  let bluetooth: BluetoothManager | null = null;
   try {
     if (opts.lan) await lan.startNow(opts.lan.port);
     else await lan.restore();
@@ -60,11 +97,15 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];
       phones = new PhoneManager(hub, { log, ...po });
     }
+    // Never fails for want of Bluetooth: without BlueZ its status says why.
+    if (opts.bluetooth !== false) bluetooth = await BluetoothManager.start(hub, { log, ...(typeof opts.bluetooth === 'object' ? opts.bluetooth : {}) });
   } catch (e) {
     await lan.close().catch(() => undefined);
+    await bluetooth?.close().catch(() => undefined);
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
+    lock.release();
     throw e;
   }
   const api = new Api({
@@ -80,7 +121,17 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await phones.pairPhone(spid, autoSync, name);
       },
       ignorePhone: (spid) => phones?.ignorePhone(spid),
+      pairSyncml: syncmlPairing(hub),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
+      ...(bluetooth
+        ? {
+            bluetooth: {
+              status: () => bluetooth!.status(),
+              pair: (address: string, autoSync: boolean) => bluetooth!.pair(address, autoSync),
+              onChanged: (fn: (s: BluetoothStatus) => void) => bluetooth!.onChanged(fn),
+            },
+          }
+        : {}),
     },
     lan,
   });
@@ -93,7 +144,9 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     },
     lan,
     phones,
+    bluetooth,
     demoPhone,
+    lock,
     close: () =>
       (closing ??= (async () => {
         phones?.stopWatching();
@@ -102,7 +155,9 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await hub.close();
         demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
+        await bluetooth?.close();
         await demoPhone?.close();
+        lock.release();
       })()),
   };
 }

@@ -8,6 +8,7 @@ import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/a
 import { client, request } from '../../api';
 import { announce, useAction, useDevices, useHub } from '../hooks';
 import { AddDevice } from './Pairing';
+import { BluetoothDevices } from './BluetoothDevices';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
@@ -22,6 +23,7 @@ export function DevicesScreen() {
         </h2>
       </div>
       <DiscoveredPhones phones={phones} />
+      <BluetoothDevices />
       {devices.length === 0 && <p className="muted">No devices are paired yet. Add one below: Concord says what to do for each kind of device.</p>}
       <ul className="cards">
         {devices.map((d) => (

@@ -119,7 +119,7 @@ function BluetoothSteps({ waitingPhones }: PairStepsProps) {
       <ol className="steps">
         <li>Turn Bluetooth on, on the phone and on this computer, and make the phone visible.</li>
         <li>Pair the phone in this computer’s own Bluetooth settings first, and confirm the code on both. Concord cannot do this part for you.</li>
-        <li>Once paired, the phone appears under “New phones connected” at the top of this screen. Give it a name and pair it there.</li>
+        <li>Once paired, the phone is listed under “Bluetooth devices paired with this computer” on this screen: choose “Sync this phone” there. (A phone that offers a serial port appears under “New phones connected” instead: pair it there.)</li>
       </ol>
       <Waiting n={waitingPhones} />
     </>

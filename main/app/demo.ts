@@ -215,6 +215,9 @@ export async function setUpDemo(hub: Hub, opts: DemoOptions): Promise<Demo> {
   const off = hub.on('progress', (p) => {
     if (p.type === 'run-finished' && p.summary.devices.length > 0) next();
   });
+  // The demo opens with its first conflicts on the Conflicts screen: the first start syncs
+  // the edits just made on the devices (and the next batch is staged for "Sync now").
+  if (firstStart) await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
   let disposed = false;
   return {
     phone,

@@ -9,7 +9,7 @@ import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { syncmlConfigOf } from '../devices/syncml/device-config';
 import { Hub } from '../hub/hub';
 import { lockFolder, type FolderLock } from './folder-lock';
-import { DEMO_LAPTOP, DEMO_PHONE, setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { LanController } from './host-lan';
 import type { BluetoothStatus } from '../api/contract';
 import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
@@ -91,7 +91,6 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     if (opts.lan) await lan.startNow(opts.lan.port);
     else await lan.restore();
     if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
-    if (demo) await syncDemoAtStart(hub);
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log, opts.dataDir);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
@@ -163,8 +162,3 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   };
 }
 
-/** The demo opens with what its devices hold already synced: the conflicts it stages for the
- *  first run are on the Conflicts screen before the user has pressed anything. */
-async function syncDemoAtStart(hub: Hub): Promise<void> {
-  await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
-}

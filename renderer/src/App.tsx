@@ -98,8 +98,11 @@ export function App() {
         <button
           type="button"
           className="primary sync-all"
-          onClick={syncNow}
-          disabled={running || conn !== 'open'}
+          onClick={() => !running && void syncNow()}
+          // Not connected: greyed out. Running: still focusable (aria-disabled), so pressing it
+          // from the keyboard does not throw the focus to the page.
+          disabled={conn !== 'open'}
+          aria-disabled={running || undefined}
           title={syncNowReason ?? 'Sync every connected device now'}
           aria-describedby={[syncNowReason ? 'sync-now-reason' : '', syncError ? 'sync-error' : ''].filter(Boolean).join(' ') || undefined}
         >

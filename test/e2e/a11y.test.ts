@@ -22,6 +22,12 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** The screen, whatever the tab showed before (each test can run alone). */
+async function show(screen: string): Promise<void> {
+  await s.page.goto(`${s.url}#/${screen}`);
+  await s.page.locator(`#screen-heading:text-is("${screen[0]!.toUpperCase()}${screen.slice(1)}")`).waitFor();
+}
+
 interface Violation {
   id: string;
   impact: string | null;
@@ -105,7 +111,7 @@ describe('keyboard', () => {
 
   it('closes the rename box with Escape or Cancel, and the forget question, with the focus back on their buttons', async () => {
     const { page } = s;
-    await go(page, 'devices');
+    await show('devices');
     const card = page.locator('article.card[data-spid=demo-laptop]');
     const rename = card.getByRole('button', { name: 'Rename Laptop', exact: true });
     await rename.click();
@@ -123,9 +129,29 @@ describe('keyboard', () => {
     await expect.poll(() => focused(page)).toBe('button "Forget… Laptop"');
   });
 
+  it('keeps the focus on "Sync now" while it works, and after', async () => {
+    const { page } = s;
+    await show('devices');
+    const button = page.getByRole('button', { name: 'Sync now Laptop', exact: true });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('article.card[data-spid=demo-laptop]').getByText('Working on Laptop…').waitFor();
+    expect(await focused(page)).toBe('button "Sync now Laptop"');
+    await page.locator('article.card[data-spid=demo-laptop]').getByText('Working on Laptop…').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await focused(page)).toBe('button "Sync now Laptop"');
+    // The header's own "Sync now" too.
+    const all = page.locator('.app-header button.sync-all');
+    await all.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => all.getAttribute('aria-disabled')).toBe('true');
+    expect(await focused(page)).toBe('button "Syncing…"');
+    await expect.poll(() => all.getAttribute('aria-disabled'), { timeout: 30_000 }).toBe(null);
+    expect(await focused(page)).toBe('button "Sync now"');
+  });
+
   it('names each device card\'s buttons and boxes after its device', async () => {
     const { page } = s;
-    await go(page, 'devices');
+    await show('devices');
     await page.locator('article.card[data-spid=demo-phone]').waitFor();
     const names = async (role: 'button' | 'checkbox', name: RegExp) => {
       const list = page.locator('main').getByRole(role, { name });

@@ -140,6 +140,9 @@ describe('Settings and pairing', () => {
     await page.getByRole('radio', { name: /A laptop or phone on your home network/ }).check();
     await page.locator('.pair-steps').getByText('LAN sync is off').waitFor();
     await page.getByRole('button', { name: 'Turn on LAN sync' }).click();
+    // The button is gone once LAN sync is on: the focus is on the form, not the page.
+    await expect.poll(() => focused(page)).toBe('input ""');
+    expect(await page.evaluate(() => document.activeElement === document.querySelector('.pair-steps input'))).toBe(true);
     await page.getByLabel('Device name').fill('Work laptop');
     expect(await page.getByLabel('User name').inputValue()).toBe('work-laptop');
     const password = await page.getByLabel('Password').inputValue();
@@ -168,7 +171,9 @@ describe('Settings and pairing', () => {
     expect(await laptop.getByRole('checkbox', { name: /Sync by itself/ }).isChecked()).toBe(true);
     const syncNow = laptop.getByRole('button', { name: 'Sync now Work laptop' });
     expect(await syncNow.isDisabled()).toBe(true);
-    expect(await laptop.getByTestId('sync-reason').textContent()).toMatch(/starts its own syncs: start a sync on it/);
+    expect(await laptop.getByTestId('sync-reason').textContent()).toBe(
+      `Work laptop starts its own syncs: start a sync on it (its server address is ${url}). It syncs by itself whenever it connects.`,
+    );
     expect(await syncNow.getAttribute('title')).toMatch(/starts its own syncs/);
   });
 

@@ -40,7 +40,8 @@ async function search(q: string): Promise<void> {
 }
 
 async function waitForRunToFinish(): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('.app-header button.primary')?.hasAttribute('disabled'), null, { timeout: 60_000 });
+  // While a run goes on, the header's "Sync now" is aria-disabled (it keeps the focus).
+  await page.waitForFunction(() => document.querySelector('.app-header button.primary')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 60_000 });
 }
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
 import { client, request } from '../../api';
-import { announce, useAction, useDevices } from '../hooks';
+import { announce, useAction, useDevices, useHub } from '../hooks';
 import { AddDevice } from './Pairing';
 import { BluetoothDevices } from './BluetoothDevices';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
@@ -14,6 +14,7 @@ import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../wo
 export function DevicesScreen() {
   const devices = useDevices().filter((d) => d.kind !== 'editor');
   const phones = useDiscovered();
+  const lanUrl = useHub('app:info', {}, ['settings']).value?.lanUrl ?? null;
   return (
     <section aria-labelledby="screen-heading" className="screen">
       <div className="screen-head">
@@ -27,7 +28,7 @@ export function DevicesScreen() {
       <ul className="cards">
         {devices.map((d) => (
           <li key={d.spid}>
-            <DeviceCard d={d} />
+            <DeviceCard d={d} lanUrl={lanUrl} />
           </li>
         ))}
       </ul>
@@ -89,6 +90,7 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
         className="inline-form wrap"
         onSubmit={(e) => {
           e.preventDefault();
+          if (busy) return;
           void act(async () => {
             await request('devices:pairPhone', { spid: p.spid, autoSync, ...(name.trim() ? { name: name.trim() } : {}) });
             announce(`${name.trim() || p.name} is paired${autoSync ? ' and syncing' : ''}.`);
@@ -104,13 +106,14 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
           <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync by itself whenever it appears
           <span className="visually-hidden"> ({p.name})</span>
         </label>
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
           Pair this phone<span className="visually-hidden"> ({p.name})</span>
         </button>
         <button
           type="button"
-          disabled={busy}
+          aria-disabled={busy || undefined}
           onClick={() =>
+            !busy &&
             void act(async () => {
               await request('devices:ignorePhone', { spid: p.spid });
               focusWhenShown('screen-heading');
@@ -131,7 +134,7 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
 
 const ACTION_WORDS = { ADD: 'Add', UPDATE: 'Update', DELETE: 'Delete' } as const;
 
-function DeviceCard({ d }: { d: DeviceStatus }) {
+function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(d.name);
   const [pending, setPending] = useState<PendingItem[] | null>(null);
@@ -148,7 +151,10 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
     setRenaming(false);
     focusLater(renameButton);
   };
-  const reason = busy ? `Working on ${d.name}…` : syncNowReason(d);
+  // Greyed out (disabled) only for a reason the user can act on; while it works, the button
+  // stays focusable (aria-disabled), so the keyboard focus is not thrown to the page.
+  const offline = syncNowReason(d, lanUrl);
+  const reason = offline ?? (busy ? `Working on ${d.name}…` : null);
 
   return (
     <article className="card" aria-labelledby={headingId} data-spid={d.spid}>
@@ -240,8 +246,9 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         <input
           type="checkbox"
           checked={d.autoSync}
-          disabled={busy}
+          aria-disabled={busy || undefined}
           onChange={(e) => {
+            if (busy) return;
             const on = e.target.checked;
             void act(() => request('devices:setAutoSync', { spid: d.spid, on }));
           }}
@@ -259,10 +266,12 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         <button
           type="button"
           className="primary"
-          disabled={reason !== null}
+          disabled={offline !== null}
+          aria-disabled={busy || undefined}
           title={reason ?? undefined}
           aria-describedby={reason ? reasonId : undefined}
           onClick={() =>
+            !busy &&
             void act(async () => {
               announce(`Syncing ${d.name}.`);
               await request('devices:sync', { spid: d.spid });
@@ -307,7 +316,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
           </span>
         )}
       </div>
-      {reason && !busy && (
+      {reason && (
         <p id={reasonId} className="muted small sync-reason" data-testid="sync-reason">
           {reason}
         </p>
@@ -317,7 +326,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
 }
 
 /** Why "Sync now" cannot be pressed for this device, in words of what to do; null: it can. */
-export function syncNowReason(d: DeviceStatus): string | null {
+export function syncNowReason(d: DeviceStatus, lanUrl: string | null): string | null {
   if (d.online) return null;
   switch (d.link) {
     case 'usb':
@@ -325,9 +334,9 @@ export function syncNowReason(d: DeviceStatus): string | null {
     case 'bluetooth':
       return `Turn on Bluetooth on ${d.name} and bring it near this computer to sync it.`;
     case 'lan':
-      return d.kind === 'syncml'
-        ? `${d.name} starts its own syncs: start a sync on it, and it syncs by itself whenever it connects.`
-        : `${d.name} is not on the network now.`;
+      if (d.kind !== 'syncml') return `${d.name} is not on the network now.`;
+      if (!lanUrl) return `LAN sync is off, so ${d.name} cannot reach Concord. Turn it on in Settings.`;
+      return `${d.name} starts its own syncs: start a sync on it (its server address is ${lanUrl}). It syncs by itself whenever it connects.`;
     case 'simulated':
       return `${d.name} is not connected.`;
     case 'none':

@@ -119,7 +119,7 @@ function BluetoothSteps({ waitingPhones }: PairStepsProps) {
       <ol className="steps">
         <li>Turn Bluetooth on, on the phone and on this computer, and make the phone visible.</li>
         <li>Pair the phone in this computer’s own Bluetooth settings first, and confirm the code on both. Concord cannot do this part for you.</li>
-        <li>Once paired, the phone appears under “New phones connected” at the top of this screen. Give it a name and pair it there.</li>
+        <li>Once paired, the phone is listed under “Bluetooth devices paired with this computer” on this screen: choose “Sync this phone” there. (A phone that offers a serial port appears under “New phones connected” instead: pair it there.)</li>
       </ol>
       <Waiting n={waitingPhones} />
     </>
@@ -152,7 +152,16 @@ function SyncmlSteps({ close }: PairStepsProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [account, setAccount] = useState<(LanAccount & { name: string; password: string }) | null>(null);
+  const [turnedOn, setTurnedOn] = useState(false);
+  const nameInput = useRef<HTMLInputElement>(null);
   const lan = settings?.lan;
+  useEffect(() => {
+    // "Turn on LAN sync" is gone once it is on: the focus goes to the form's first field.
+    if (turnedOn && lan?.on) {
+      nameInput.current?.focus();
+      setTurnedOn(false);
+    }
+  }, [turnedOn, lan?.on]);
   const userProblem = user && /[:\s]/.test(user) ? 'The user name must not contain spaces or colons.' : null;
 
   if (!lan) return <p className="muted">Reading the settings…</p>;
@@ -173,14 +182,17 @@ function SyncmlSteps({ close }: PairStepsProps) {
           <button
             type="button"
             className="primary"
-            disabled={busy}
+            aria-disabled={busy || undefined}
             onClick={async () => {
+              if (busy) return;
               setBusy(true);
               setError(null);
               try {
                 const s = await request('settings:setLan', { on: true });
-                if (s.lan.on) announce(`LAN sync is on at ${s.lan.url}.`);
-                else setError(s.lan.problem);
+                if (s.lan.on) {
+                  announce(`LAN sync is on at ${s.lan.url}.`);
+                  setTurnedOn(true);
+                } else setError(s.lan.problem);
                 reload();
               } catch (e) {
                 setError((e as Error).message);
@@ -201,6 +213,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
       aria-label="Pair a laptop or phone on your network"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (busy) return;
         if (userProblem) return setError(userProblem);
         setError(null);
         setBusy(true);
@@ -219,6 +232,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
       <label>
         Device name
         <input
+          ref={nameInput}
           value={name}
           onChange={(e) => {
             setName(e.target.value);
@@ -265,7 +279,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
         </p>
       )}
       <div className="toolbar">
-        <button type="submit" className="primary" disabled={busy || !!userProblem}>
+        <button type="submit" className="primary" disabled={!!userProblem} aria-disabled={busy || undefined}>
           Pair
         </button>
       </div>

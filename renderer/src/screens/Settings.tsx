@@ -79,7 +79,12 @@ function LanSection({ s, reload }: { s: Settings; reload: () => void }) {
       <h3 id="lan-heading">LAN sync</h3>
       <p className="muted small">Lets laptops and phones on your home network sync with Concord (SyncML). Each one must be paired first, on the Devices screen.</p>
       <label className="inline">
-        <input type="checkbox" checked={on} disabled={busy} onChange={(e) => void set(e.target.checked, portProblem ? undefined : portNumber)} /> Let devices on my
+        <input
+          type="checkbox"
+          checked={on}
+          aria-disabled={busy || undefined}
+          onChange={(e) => !busy && void set(e.target.checked, portProblem ? undefined : portNumber)}
+        /> Let devices on my
         home network sync
       </label>
       <p data-testid="lan-state" role="status">
@@ -95,7 +100,7 @@ function LanSection({ s, reload }: { s: Settings; reload: () => void }) {
         className="inline-form wrap"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!portProblem) void set(true, portNumber);
+          if (!portProblem && !busy) void set(true, portNumber);
         }}
       >
         <label htmlFor={portId}>Port</label>
@@ -108,7 +113,7 @@ function LanSection({ s, reload }: { s: Settings; reload: () => void }) {
           aria-invalid={!!portProblem}
           aria-describedby={portProblem ? `${portId}-problem` : undefined}
         />
-        <button type="submit" disabled={busy || !!portProblem}>
+        <button type="submit" disabled={!!portProblem} aria-disabled={busy || undefined}>
           {s.lan.on ? 'Use this port' : 'Turn on with this port'}
         </button>
       </form>

@@ -1,4 +1,5 @@
-// A real hub process killed with SIGKILL in the middle of a run (issue 2, "Must show"): the
+// A real hub process killed with SIGKILL in the middle of a run (sync-method.md,
+// "Persistence rules": nothing acknowledged is lost, nothing applied twice): the
 // child (child-sync.ts) syncs a handset of 1,200 contacts and a laptop of 600 through a hub
 // on a real disk folder; the test kills it at a random moment of a chosen phase, checks the
 // DSS file it left (integrity, at the last commit or the next, every action row pointing at

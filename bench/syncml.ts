@@ -1,4 +1,4 @@
-// SyncML benchmark (issue 4): SyncEvolution's client against the hub, and against
+// SyncML benchmark: SyncEvolution's client against the hub, and against
 // SyncEvolution's own server (server-baseline.sh), same data, same machine. Prints figures;
 // fails nothing on a slow machine. `node bin/run-ts.mjs bench/syncml.ts [N] [--hub-only]`.
 import { execFile, execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // The sync manager: owns the DSS, knows which sync points are online, runs one sync at a
-// time, and carries the hub's own editor. See HUB_API.md for how the rest of the app uses it.
+// time, and carries the hub's own editor. See docs/hub-api.md for how the rest of the app uses it.
 import { randomFillSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { contactOf, flat, type Contact } from '../core/contact';

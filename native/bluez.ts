@@ -12,6 +12,8 @@
 // module, so the RFCOMM socket of a serial profile is received by a helper process
 // (rfcomm-link.ts), never here.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
 import dbus, { Message, Variant, type MessageBus } from 'dbus-next';
 
 const BLUEZ = 'org.bluez';
@@ -144,7 +146,23 @@ export async function callMethod(
 const START_TIMEOUT_MS = 5000;
 
 /** Opens a connection to the bus at `address`; rejects if it cannot be reached. */
-export function connectBus(address: string, timeoutMs = START_TIMEOUT_MS): Promise<MessageBus> {
+/**
+ * A bus address dbus-next can open: it reaches `unix:path=` and `tcp:` sockets, not Linux
+ * abstract ones (those need a native socket module), so an address that lists only an
+ * abstract socket is replaced by the session's `$XDG_RUNTIME_DIR/bus` where that exists.
+ */
+export function usableAddress(address: string): string | null {
+  const parts = address.split(';').filter(Boolean);
+  const ok = parts.find((p) => !/^unix:.*\babstract=/.test(p) && !/^unix:.*\btmpdir=/.test(p));
+  if (ok) return ok;
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  if (runtime && fs.existsSync(path.join(runtime, 'bus'))) return `unix:path=${path.join(runtime, 'bus')}`;
+  return null;
+}
+
+export function connectBus(given: string, timeoutMs = START_TIMEOUT_MS): Promise<MessageBus> {
+  const address = usableAddress(given);
+  if (!address) return Promise.reject(new Error(`the bus at ${given} is on an abstract socket, which Concord cannot open`));
   return new Promise((resolve, reject) => {
     let bus: MessageBus;
     try {

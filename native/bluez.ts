@@ -12,6 +12,8 @@
 // module, so the RFCOMM socket of a serial profile is received by a helper process
 // (rfcomm-link.ts), never here.
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
 import dbus, { Message, Variant, type MessageBus } from 'dbus-next';
 
 const BLUEZ = 'org.bluez';
@@ -120,14 +122,47 @@ function deviceOf(path: string, p: Props): BtDevice {
   };
 }
 
-/** Sends one method call and returns the reply's body; a D-Bus error rejects. */
-export async function callMethod(bus: MessageBus, m: { destination: string; path: string; interface: string; member: string; signature?: string; body?: unknown[] }): Promise<unknown[]> {
-  const reply = await bus.call(new Message({ ...m, body: m.body ?? [] }));
-  return reply?.body ?? [];
+/** Sends one method call and returns the reply's body; a D-Bus error rejects, and so does
+ *  no answer within `timeoutMs` (a hung service must not hang the app). */
+export async function callMethod(
+  bus: MessageBus,
+  m: { destination: string; path: string; interface: string; member: string; signature?: string; body?: unknown[] },
+  timeoutMs?: number,
+): Promise<unknown[]> {
+  const call = bus.call(new Message({ ...m, body: m.body ?? [] }));
+  if (timeoutMs === undefined) return (await call)?.body ?? [];
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${m.destination} did not answer ${m.member} in time`)), timeoutMs);
+  });
+  try {
+    return (await Promise.race([call, late]))?.body ?? [];
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
+/** How long the app waits for the bus or BlueZ at start before saying they are not there. */
+const START_TIMEOUT_MS = 5000;
+
 /** Opens a connection to the bus at `address`; rejects if it cannot be reached. */
-export function connectBus(address: string): Promise<MessageBus> {
+/**
+ * A bus address dbus-next can open: it reaches `unix:path=` and `tcp:` sockets, not Linux
+ * abstract ones (those need a native socket module), so an address that lists only an
+ * abstract socket is replaced by the session's `$XDG_RUNTIME_DIR/bus` where that exists.
+ */
+export function usableAddress(address: string): string | null {
+  const parts = address.split(';').filter(Boolean);
+  const ok = parts.find((p) => !/^unix:.*\babstract=/.test(p) && !/^unix:.*\btmpdir=/.test(p));
+  if (ok) return ok;
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  if (runtime && fs.existsSync(path.join(runtime, 'bus'))) return `unix:path=${path.join(runtime, 'bus')}`;
+  return null;
+}
+
+export function connectBus(given: string, timeoutMs = START_TIMEOUT_MS): Promise<MessageBus> {
+  const address = usableAddress(given);
+  if (!address) return Promise.reject(new Error(`the bus at ${given} is on an abstract socket, which Concord cannot open`));
   return new Promise((resolve, reject) => {
     let bus: MessageBus;
     try {
@@ -136,11 +171,19 @@ export function connectBus(address: string): Promise<MessageBus> {
       reject(e as Error);
       return;
     }
+    const timer = setTimeout(() => {
+      bus.off('connect', onConnect);
+      bus.on('error', () => undefined);
+      bus.disconnect();
+      reject(new Error(`the bus at ${address} did not answer`));
+    }, timeoutMs);
     const onError = (e: unknown) => {
+      clearTimeout(timer);
       bus.off('connect', onConnect);
       reject(e instanceof Error ? e : new Error(String(e)));
     };
     const onConnect = () => {
+      clearTimeout(timer);
       bus.off('error', onError);
       bus.on('error', () => undefined); // a bus that goes away later ends the connection; watchers notice
       resolve(bus);
@@ -231,10 +274,16 @@ export class Bluez extends EventEmitter {
     }
     this.bus = bus;
     bus.on('message', (m: Message) => this.onMessage(m));
-    const match = (rule: string) => callMethod(bus, { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [rule] });
-    await match(`type='signal',sender='${BLUEZ}',interface='${OBJECT_MANAGER}'`);
-    await match(`type='signal',sender='${BLUEZ}',interface='${PROPERTIES}',member='PropertiesChanged'`);
-    await match(`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${BLUEZ}'`);
+    const match = (rule: string) =>
+      callMethod(bus, { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [rule] }, START_TIMEOUT_MS);
+    try {
+      await match(`type='signal',sender='${BLUEZ}',interface='${OBJECT_MANAGER}'`);
+      await match(`type='signal',sender='${BLUEZ}',interface='${PROPERTIES}',member='PropertiesChanged'`);
+      await match(`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${BLUEZ}'`);
+    } catch {
+      this.unavailable = 'no-bus';
+      return;
+    }
     await this.reload();
   }
 
@@ -245,7 +294,10 @@ export class Bluez extends EventEmitter {
       if (!bus) return;
       let objects: Record<string, Record<string, Props>>;
       try {
-        const [body] = await callMethod(bus, { destination: BLUEZ, path: '/', interface: OBJECT_MANAGER, member: 'GetManagedObjects' });
+        // Asked first so that listing never starts a stopped service by D-Bus activation.
+        const [owned] = await callMethod(bus, { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'NameHasOwner', signature: 's', body: [BLUEZ] }, START_TIMEOUT_MS);
+        if (owned !== true) throw new Error('not running');
+        const [body] = await callMethod(bus, { destination: BLUEZ, path: '/', interface: OBJECT_MANAGER, member: 'GetManagedObjects' }, START_TIMEOUT_MS);
         objects = plain(body) as Record<string, Record<string, Props>>;
       } catch {
         this.setGone();

@@ -37,6 +37,11 @@ const contact: Check<Partial<Contact>> = (x, path) => {
   return v.contact;
 };
 const vcfText = str(LIMITS.maxMessageBytes);
+const btAddress: Check<string> = (x, path) => {
+  const s = str(17)(x, path);
+  if (!/^([0-9A-F]{2}:){5}[0-9A-F]{2}$/i.test(s)) throw new BadRequest(`${path || 'address'} must be a Bluetooth address (AA:BB:CC:DD:EE:FF)`);
+  return s.toUpperCase();
+};
 
 /** One validator per request, typed against the contract so they cannot drift apart. */
 const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
@@ -63,7 +68,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
   'devices:ignorePhone': obj({ spid }),
   'bluetooth:list': obj({}),
-  'bluetooth:pair': obj({ address: str(17, { min: 17 }), autoSync: bool }),
+  'bluetooth:pair': obj({ address: btAddress, autoSync: bool }),
   'conflicts:list': obj({ limit: optional(int(1, 5000)) }),
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),

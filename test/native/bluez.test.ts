@@ -2,7 +2,10 @@
 // and paired devices with their profiles, a device appearing, connecting and going, and the
 // plain line when there is no BlueZ at all.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BT_UUID, Bluez, type BluezState, type BtDevice } from '../../native/bluez';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BT_UUID, Bluez, usableAddress, type BluezState, type BtDevice } from '../../native/bluez';
 import { bluezMock, havePeers, startPrivateBus, stopChild, type PrivateBus } from '../main/devices/bluetooth/dbus-mock';
 
 const ANDROID = 5898764; // a phone's class of device (major class 2)
@@ -107,5 +110,24 @@ describe.skipIf(!havePeers())('BlueZ over D-Bus (python-dbusmock bluez5)', () =>
     const nobus = await Bluez.open({ busAddress: `unix:path=${pb.dir}/no-such-bus` });
     expect(nobus.state().unavailable).toBe('no-bus');
     nobus.close();
+  });
+});
+
+describe('bus addresses dbus-next can open', () => {
+  it('takes a path or tcp address, and for an abstract-only session bus the runtime folder\'s socket', () => {
+    expect(usableAddress('unix:abstract=/tmp/dbus-x,guid=1;unix:path=/run/user/1000/bus')).toBe('unix:path=/run/user/1000/bus');
+    expect(usableAddress('tcp:host=127.0.0.1,port=5555')).toBe('tcp:host=127.0.0.1,port=5555');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-xdg-'));
+    const saved = process.env.XDG_RUNTIME_DIR;
+    try {
+      process.env.XDG_RUNTIME_DIR = dir;
+      expect(usableAddress('unix:abstract=/tmp/dbus-x,guid=1')).toBeNull();
+      fs.writeFileSync(path.join(dir, 'bus'), '');
+      expect(usableAddress('unix:abstract=/tmp/dbus-x,guid=1')).toBe(`unix:path=${dir}/bus`);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_RUNTIME_DIR;
+      else process.env.XDG_RUNTIME_DIR = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

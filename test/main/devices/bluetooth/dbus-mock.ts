@@ -69,7 +69,13 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     children.push(child);
-    await waitFor(() => hasName(name), 10_000, `${template} (${err})`);
+    // The name is taken before the template has added its objects: wait for those too.
+    const ready = async () => {
+      if (!(await hasName(name))) return false;
+      const [objects] = await callMethod(bus, { destination: name, path: '/', interface: 'org.freedesktop.DBus.ObjectManager', member: 'GetManagedObjects' });
+      return Object.keys(objects as object).some((p) => p.startsWith('/org/bluez'));
+    };
+    await waitFor(ready, 10_000, `${template} (${err})`);
     return child;
   };
   return {

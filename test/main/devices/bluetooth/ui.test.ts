@@ -14,6 +14,7 @@ import { makePhonebook, phonebookVcf } from './phonebook';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'bluetooth');
 const ready = havePeers() && fs.existsSync(CHROMIUM);
 
 let pb: PrivateBus;
@@ -87,6 +88,8 @@ describe.skipIf(!ready)('Bluetooth devices on the Devices screen (Chromium, blue
     await expect.poll(() => nokia.textContent()).toMatch(/Nokia 6310i.*serial port.*synced both ways/);
     expect(await anna.getByRole('button', { name: 'Read its contacts' }).count()).toBe(1);
     expect(await nokia.getByRole('button', { name: 'Sync this phone' }).count()).toBe(1);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'bluetooth-devices.png'), fullPage: true });
 
     // One appears (paired in the system settings), one goes (forgotten there).
     const m = bluezMock(pb.bus);
@@ -108,5 +111,6 @@ describe.skipIf(!ready)('Bluetooth devices on the Devices screen (Chromium, blue
     await stopChild(bluezd);
     await expect.poll(() => page.getByTestId('bluetooth-unavailable').textContent()).toMatch(/Bluetooth service \(bluetoothd\) is not running/);
     expect(await page.getByRole('alertdialog').count()).toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'bluetooth-unavailable.png'), fullPage: true });
   });
 });

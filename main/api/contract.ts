@@ -43,6 +43,29 @@ export type ErrorCode =
 export interface ApiError {
   code: ErrorCode;
   message: string;
+  /** 'invalid' contact: what is wrong, field by field (the first is in `message`). */
+  problems?: FieldProblem[];
+}
+
+/** One thing wrong with one field of a contact. `field` is `fn`, `org`, `title`, `bday`,
+ *  `note`, `n`, or a list field with the value's position: `tel[0]`, `email[1]`, `adr[0]`. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A paired device on which a contact will not be whole (a warning: the save goes ahead). */
+export interface FitWarning {
+  spid: Spid;
+  device: string;
+  /** The field it is about, as in FieldProblem; absent for the contact as a whole. */
+  field?: string;
+  message: string;
+}
+
+export interface ContactCheck {
+  problems: FieldProblem[];
+  warnings: FitWarning[];
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -131,6 +154,9 @@ export interface Requests {
   'contacts:add': { args: { contact: Partial<Contact> }; result: { queued: string } };
   'contacts:update': { args: { guid: Guid; contact: Partial<Contact> }; result: null };
   'contacts:delete': { args: { guid: Guid }; result: null };
+  /** What saving this contact would meet: problems that refuse it, and devices it will not
+   *  fit on. `guid`: the contact being edited (values it already held are not re-checked). */
+  'contacts:check': { args: { contact: Partial<Contact>; guid?: Guid }; result: ContactCheck };
   'contacts:importPreview': { args: { text: string }; result: ImportPreview };
   /** `skip`: indexes of cards the user unticked in the preview. */
   'contacts:import': { args: { text: string; skip?: number[] }; result: ImportOutcome };
@@ -183,6 +209,7 @@ const requestNames = {
   'contacts:add': true,
   'contacts:update': true,
   'contacts:delete': true,
+  'contacts:check': true,
   'contacts:importPreview': true,
   'contacts:import': true,
   'contacts:export': true,

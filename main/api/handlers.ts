@@ -15,6 +15,7 @@ import {
   type DiscoveredPhone,
   type ErrorCode,
   type EventName,
+  type FieldProblem,
   type Events,
   type ImportItem,
   type ImportPreview,
@@ -23,7 +24,7 @@ import {
   type ResultOf,
 } from './contract';
 import { ContactIndex } from './search';
-import { BadRequest, arrayOf, bool, int, obj, oneOf, optional, str, type Check } from './validate';
+import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { parseCards, writeCards } from './vcard';
 
 const spid = str(200, { min: 1 });
@@ -43,6 +44,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'contacts:add': obj({ contact }),
   'contacts:update': obj({ guid, contact }),
   'contacts:delete': obj({ guid }),
+  'contacts:check': obj({ contact, guid: optional(guid) }),
   'contacts:importPreview': obj({ text: vcfText }),
   'contacts:import': obj({ text: vcfText, skip: optional(arrayOf(int(0, 10_000_000), 1_000_000)) }),
   'contacts:export': obj({ version: oneOf('2.1', '3.0', '4.0'), guids: optional(arrayOf(guid, 1_000_000)) }),
@@ -102,13 +104,14 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly problems?: FieldProblem[],
   ) {
     super(message);
   }
 }
 
-export function errorResult(code: ErrorCode, message: string): Result<never> {
-  return { ok: false, error: { code, message } };
+export function errorResult(code: ErrorCode, message: string, problems?: FieldProblem[]): Result<never> {
+  return { ok: false, error: problems ? { code, message, problems } : { code, message } };
 }
 
 export class Api implements ApiLike {
@@ -180,7 +183,7 @@ export class Api implements ApiLike {
       return { ok: true, value: value === undefined ? null : value };
     } catch (e) {
       if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
-      if (e instanceof ApiError) return errorResult(e.code, e.message);
+      if (e instanceof ApiError) return errorResult(e.code, e.message, e.problems);
       if (e instanceof HubError) return errorResult(e.code, e.message);
       if (e instanceof PairError) return errorResult('invalid', e.message);
       console.error(`concord: ${name} failed`, e);
@@ -213,12 +216,22 @@ export class Api implements ApiLike {
       },
       'contacts:add': ({ contact }) => {
         const c = contactOf(contact);
-        if (!displayName(c)) throw new ApiError('invalid', 'A contact needs a name, a number or an e-mail.');
+        refuseProblems(contactProblems(c, hub.region()));
         return { queued: hub.editor.add(c) };
       },
       'contacts:update': ({ guid, contact }) => {
+        const before = hub.contact(guid);
+        if (!before) throw new ApiError('not-found', 'That contact no longer exists.');
+        refuseProblems(contactProblems(contact, hub.region(), before.contact));
         hub.editor.update(guid, contact);
         return null;
+      },
+      'contacts:check': ({ contact, guid }) => {
+        const before = guid === undefined ? undefined : hub.contact(guid)?.contact;
+        return {
+          problems: contactProblems(contact, hub.region(), before),
+          warnings: fitWarnings(contact, hub.devices(), this.index.size, guid === undefined),
+        };
       },
       'contacts:delete': ({ guid }) => {
         hub.editor.delete(guid);
@@ -344,6 +357,11 @@ export class Api implements ApiLike {
     for (const it of items) counts[it.action]++;
     return { preview: { items, counts, errors: parsed.errors }, data };
   }
+}
+
+/** An edit the user must correct: refused with every problem, the first one in the message. */
+function refuseProblems(problems: FieldProblem[]): void {
+  if (problems.length > 0) throw new ApiError('invalid', problems[0]!.message, problems);
 }
 
 function fillIn(old: Contact, incoming: Contact): Contact {

@@ -2,13 +2,14 @@
 // simulated laptop (with a change log), a few dozen contacts, and a script of edits "made on
 // the devices" between runs, so a new user sees every screen with something on it: progress
 // bars (each operation takes a moment), conflicts, pending changes, an interrupted sync.
+// The devices keep their storage in the data folder, so a restart finds them as it left them.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { contactOf, type Contact } from '../core/contact';
 import { SimHandset } from '../devices/at-phonebook/simulator';
-import { SimulatedDevice } from '../devices/simulated/device';
+import { SimulatedDevice, type SimulatedDeviceOptions, type SimulatedDeviceState } from '../devices/simulated/device';
 import type { Hub } from '../hub/hub';
 
 export const DEMO_PHONE = 'demo-phone';
@@ -60,45 +61,115 @@ function person([fn, tel, email]: [string, string, string?], withEmail: boolean)
 }
 
 export interface Demo {
-  phone: SimulatedDevice;
-  laptop: SimulatedDevice;
+  /** null: the user forgot that demo device; it is not brought back. */
+  phone: SimulatedDevice | null;
+  laptop: SimulatedDevice | null;
+  /** Saves the devices' storage and stops following the hub. */
   dispose(): void;
+}
+
+export interface DemoOptions {
+  /** Where the demo devices keep their storage between starts (the hub's data folder). */
+  dataDir: string;
+  /** Delay before each acknowledgement, so progress bars show (default 60 ms). */
+  opDelayMs?: number;
+}
+
+/** What the demo keeps in the data folder: the two devices' own storage (contacts, LUIDs,
+ *  change logs, sync state — what a real phone and laptop keep in theirs) and how far the
+ *  script of edits "made on the devices" has got. */
+interface DemoState {
+  format: 1;
+  /** Scripted batches already applied on the devices. */
+  applied: number;
+  devices: Partial<Record<string, SimulatedDeviceState>>;
+}
+
+export const demoStateFile = (dataDir: string): string => path.join(dataDir, 'demo-devices.json');
+
+function readState(file: string): DemoState | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as DemoState;
+    return s.format === 1 ? s : null;
+  } catch (e) {
+    console.error(`concord demo: ${file} could not be read (${(e as Error).message}); the demo devices start afresh`);
+    return null;
+  }
+}
+
+function writeState(file: string, s: DemoState): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, file);
 }
 
 function luidOf(d: SimulatedDevice, name: string): string | undefined {
   return d.records().find((r) => r.data.fn === name || r.data.fn.startsWith(name))?.luid;
 }
 
-/** Pairs and attaches the two devices, runs the first sync, stages the first edits. */
-export async function setUpDemo(hub: Hub, opts: { opDelayMs?: number } = {}): Promise<Demo> {
+/** The demo devices. At the first start they are paired and attached, the first sync runs
+ *  and the first scripted edits are made on them. At every later start they come back as a
+ *  real phone and laptop would: with their own contacts and sync state (from the data
+ *  folder), paired as the user left them (same priority, same name), never re-paired; a
+ *  demo device the user forgot stays forgotten. */
+export async function setUpDemo(hub: Hub, opts: DemoOptions): Promise<Demo> {
   const opDelayMs = opts.opDelayMs ?? 60;
-  // A fresh pair each start: the simulated devices live in memory, so a device paired in an
-  // earlier session would come back with other local ids.
-  for (const spid of [DEMO_PHONE, DEMO_LAPTOP]) if (hub.device(spid)) hub.forgetDevice(spid);
+  const file = demoStateFile(opts.dataDir);
+  const saved = readState(file);
   const simCapacity = { fields: ['fn', 'tel'] as const, maxNameLength: 18, maxValues: { tel: 1 }, maxEntries: 250 };
-  const phone = new SimulatedDevice({
+  const phoneOpts: SimulatedDeviceOptions = {
     spid: DEMO_PHONE,
     changeTracking: 'snapshot',
     capacity: { ...simCapacity, fields: [...simCapacity.fields] },
     initial: PEOPLE.slice(0, 20).map((p) => person(p, false)),
     opDelayMs,
-  });
-  const laptop = new SimulatedDevice({
+  };
+  const laptopOpts: SimulatedDeviceOptions = {
     spid: DEMO_LAPTOP,
     changeTracking: 'log',
     initial: PEOPLE.slice(8).map((p) => person(p, true)),
     opDelayMs,
-  });
-  hub.pairDevice({ spid: DEMO_PHONE, name: 'Phone (SIM card)', kind: 'simulated', link: 'usb', changeTracking: 'snapshot', capacity: phone.capacity, config: { demo: true } });
-  hub.pairDevice({ spid: DEMO_LAPTOP, name: 'Laptop', kind: 'simulated', link: 'lan', changeTracking: 'log', capacity: {}, config: { demo: true } });
-  hub.attach(phone);
-  hub.attach(laptop);
-  await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
+  };
+  const firstStart = saved === null && !hub.device(DEMO_PHONE) && !hub.device(DEMO_LAPTOP);
+  const bring = (o: SimulatedDeviceOptions): SimulatedDevice | null => {
+    if (firstStart) return new SimulatedDevice(o);
+    if (!hub.device(o.spid)) return null; // forgotten by the user
+    const st = saved?.devices[o.spid];
+    // Paired, but its storage is missing (a data folder of an older Concord): the device
+    // comes back empty, having lost its sync state, and the hub sends it what it lacks.
+    return st ? SimulatedDevice.fromState(o, st) : SimulatedDevice.fromState(o, { held: [], nextIndex: 1, log: [], reported: [], lateAcks: [], lostState: true, renamed: [], faults: {} });
+  };
+  const phone = bring(phoneOpts);
+  const laptop = bring(laptopOpts);
+  const state: DemoState = { format: 1, applied: saved?.applied ?? 0, devices: {} };
+  const save = () => {
+    state.devices = {};
+    if (phone) state.devices[DEMO_PHONE] = phone.state();
+    if (laptop) state.devices[DEMO_LAPTOP] = laptop.state();
+    try {
+      writeState(file, state);
+    } catch (e) {
+      console.error('concord demo: the demo devices could not be saved', e);
+    }
+  };
+  if (firstStart) {
+    hub.pairDevice({ spid: DEMO_PHONE, name: 'Phone (SIM card)', kind: 'simulated', link: 'usb', changeTracking: 'snapshot', capacity: phone!.capacity, config: { demo: true } });
+    hub.pairDevice({ spid: DEMO_LAPTOP, name: 'Laptop', kind: 'simulated', link: 'lan', changeTracking: 'log', capacity: {}, config: { demo: true } });
+  }
+  // Saved after every acknowledgement the hub counted, so the devices' storage and the
+  // hub's sync state agree however the process stops.
+  const offSave = hub.on('progress', () => save());
+  if (phone) hub.attach(phone);
+  if (laptop) hub.attach(laptop);
+  if (firstStart) await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
+  save();
 
   // What "the user" does on the devices between runs. Each batch is applied when a run
-  // with devices has finished, so every "Sync now" in the demo has something to do.
-  const batches: (() => void)[] = [
-    () => {
+  // with devices has finished, so every "Sync now" in the demo has something to do; the
+  // count applied is kept, so a restart never makes the same edits twice.
+  const batches: ((phone: SimulatedDevice, laptop: SimulatedDevice) => void)[] = [
+    (phone, laptop) => {
       // Two conflicts: the same number changed on both devices; a name changed on both.
       phone.userUpdate(luidOf(phone, 'Anna Berg')!, { tel: [{ type: 'cell', value: '07700 900201' }] });
       laptop.userUpdate(luidOf(laptop, 'Anna Berg')!, { tel: [{ type: 'cell', value: '07700 900301' }] });
@@ -110,13 +181,13 @@ export async function setUpDemo(hub: Hub, opts: { opDelayMs?: number } = {}): Pr
       laptop.userAdd(person(['Plumber (Joe)', '07700 900140', 'joe@plumbing.example'], true));
       laptop.userDelete(luidOf(laptop, 'Garage')!);
     },
-    () => {
+    (phone, laptop) => {
       // The next conflict, for after the user has changed the priority order.
       phone.userUpdate(luidOf(phone, 'Carla Diaz')!, { tel: [{ type: 'cell', value: '07700 900203' }] });
       laptop.userUpdate(luidOf(laptop, 'Carla Diaz')!, { tel: [{ type: 'cell', value: '07700 900303' }] });
       laptop.userAdd(person(['Book club', '07700 900150'], true));
     },
-    () => {
+    (phone, laptop) => {
       // The cable comes out halfway: the history shows it in plain words, nothing is lost.
       for (const p of PEOPLE.slice(20, 24)) laptop.userUpdate(luidOf(laptop, p[0])!, { note: 'Met at the book club' });
       laptop.userAdd(person(['Taxi', '020 7946 0600'], false));
@@ -127,18 +198,35 @@ export async function setUpDemo(hub: Hub, opts: { opDelayMs?: number } = {}): Pr
     },
   ];
   const next = () => {
-    const b = batches.shift();
-    try {
-      b?.();
-    } catch (e) {
-      console.error('concord demo: a scripted edit failed', e);
+    const b = batches[state.applied];
+    if (!b) return;
+    state.applied++;
+    // The script was written for both devices; once the user forgot one, it stops.
+    if (phone && laptop) {
+      try {
+        b(phone, laptop);
+      } catch (e) {
+        console.error('concord demo: a scripted edit failed', e);
+      }
     }
+    save();
   };
-  next();
+  if (firstStart) next();
   const off = hub.on('progress', (p) => {
     if (p.type === 'run-finished' && p.summary.devices.length > 0) next();
   });
-  return { phone, laptop, dispose: off };
+  let disposed = false;
+  return {
+    phone,
+    laptop,
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      off();
+      offSave();
+      save();
+    },
+  };
 }
 
 // ---- `--demo-phone`: a real AT phone on a socat pty pair ---------------------------------

@@ -12,7 +12,8 @@ import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
   dataDir: string;
-  demo?: boolean;
+  /** The demo devices (an object: with a shorter delay per operation, for tests). */
+  demo?: boolean | { opDelayMs?: number };
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here (off unless given). */
@@ -44,7 +45,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
   try {
     // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
     if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
-    if (opts.demo) demo = await setUpDemo(hub);
+    if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
@@ -86,9 +87,9 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       (closing ??= (async () => {
         phones?.stopWatching();
         await lan?.close();
-        demo?.dispose();
         api.dispose();
         await hub.close();
+        demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
         await demoPhone?.close();
       })()),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Hub } from '../hub/hub';
 import { fromContact, parseScenario, ScenarioError } from '../scenario/format';
 import { runScenario } from '../scenario/runner';
-import { defaultDataDir } from './paths';
+import { defaultDataDir } from '../app/paths';
 import { safetyCommand, SAFETY_USAGE } from './safety';
 
 const USAGE = `usage: concord <command> [options]

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { Hub } from '../hub/hub';
 import { nameOf } from '../hub/safety';
-import { defaultDataDir } from './paths';
+import { defaultDataDir } from '../app/paths';
 
 type Command = (argv: string[]) => Promise<number>;
 

@@ -13,9 +13,9 @@ import {
   type Elements,
   type Field,
 } from './contact';
-import { indexKeys, isDuplicate, nameKey, DuplicateIndex } from './duplicates';
+import { indexKeys, isDuplicate, nameKey, reachKeys, DuplicateIndex } from './duplicates';
 import { mergeActions, type MaybeAction } from './merge';
-import { heldFields, project } from './projection';
+import { heldFields, project, shortenName, type Capacity } from './projection';
 import { recover, type RecoveryRow } from './recover';
 import {
   ALL_ELEMENTS,
@@ -100,7 +100,10 @@ interface NewRecord {
   spid: Spid;
   luid: Luid;
   priority: number;
+  /** Normalized and through the device's projection. */
   data: Contact;
+  /** What the device can hold: other records are compared with it through this. */
+  capacity: Capacity;
   editor: boolean;
 }
 
@@ -251,7 +254,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     const priority = editor?.priority ?? 0;
     const ep: PointInfo = editor ?? { spid, priority, changeTracking: 'log', capacity: {}, isEditor: true };
     if (e.kind === 'add') {
-      added.push({ spid, luid: e.id, priority, data: prep(e.data, ep), editor: true });
+      added.push({ spid, luid: e.id, priority, data: prep(e.data, ep), capacity: ep.capacity, editor: true });
       count(spid, 'add');
     } else if (ov.truth(e.guid)) {
       const base = prep(e.base, ep);
@@ -292,7 +295,7 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     const match = findDuplicate(ov, p, data, addKeys[i % ADD_CHUNK]!, known, deletedHere, deleteBases);
     if (!match) {
       plan.rows.push({ spid, luid: luid, row: 'R5' });
-      added.push({ spid, luid: luid, priority: p.priority, data, editor: false });
+      added.push({ spid, luid, priority: p.priority, data, capacity: p.capacity, editor: false });
       count(spid, 'add');
       continue;
     }
@@ -315,10 +318,9 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         break;
       }
       case 'R7':
-        // The pending UPDATE stays and brings the truth's version. What the device holds
-        // that differs may be its user's own edit from before it lost its state: it
-        // competes like R8's, so a loser is in the conflict log, never silently dropped.
-        addChange(match, { spid, priority: p.priority, kind: 'UPDATED', data, base: null, fields: heldFields(p.capacity) });
+        // Not presented as new and not as a change: the device simply has not received
+        // the pending UPDATE yet, which stays and brings it the truth's version. Its base
+        // is what it reported, so planning sees that it differs.
         break;
       case 'R6':
         ov.setPending(spid, match, null);
@@ -379,53 +381,26 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
 
   // New actions come from state, merged with what is still pending (step 5).
   const devices = input.points.filter((p) => !p.isEditor);
-  const room = new Map<Spid, number>();
-  const roomOf = (p: PointInfo) => {
-    if (p.capacity.maxEntries === undefined) return Number.POSITIVE_INFINITY;
-    let r = room.get(p.spid);
-    if (r === undefined) {
-      r = p.capacity.maxEntries - heldAfterPush(ov, p.spid);
-      room.set(p.spid, r);
-    }
-    return r;
-  };
   const touchedInOrder = inCreationOrder(ov, touched);
   for (const p of devices) {
     // A record whose truth, map and action on this device this run left alone needs no
     // new decision there: the run that last changed them planned it (a duplicate matched
-    // on one device costs no reads of the others). A device with a capacity limit is
-    // planned in full, as room may have changed.
-    const todo = p.capacity.maxEntries === undefined ? touchedInOrder.filter((g) => ov.changedFor(p.spid, g)) : touchedInOrder;
+    // on one device costs no reads of the others).
+    const todo = touchedInOrder.filter((g) => ov.changedFor(p.spid, g));
     ov.prefetch(p.spid, todo);
-    for (const guid of todo) planAction(ov, p, guid, roomOf, room);
+    for (const guid of todo) planAction(ov, p, guid);
   }
-  // A device that lost its sync state gets everything it lacks; a capacity-limited device
-  // with room gets records in creation order.
   for (const p of devices) {
-    // (A newly paired device counts as having lost its state until its first push completes.)
-    const lost = lostMatched.has(p.spid) || (p.lostState === true && input.reports.has(p.spid));
-    if (!lost && (p.capacity.maxEntries === undefined || roomOf(p) <= 0)) continue;
-    if (p.capacity.maxEntries === undefined) {
-      ov.sendAllLacking(p.spid);
+    // A capacity-limited device holds what it holds, then the records it lacks in
+    // creation order, as many as fit.
+    if (p.capacity.maxEntries !== undefined) {
+      fitToCapacity(ov, p, p.capacity.maxEntries);
       continue;
     }
-    for (const { guid, seq } of ov.truthIndex()) {
-      if (roomOf(p) <= 0) break;
-      if (ov.mapOf(p.spid, guid) || ov.pending(p.spid, guid)) continue;
-      // It lacks a record of the truth: an ADD (no need to read the record for that).
-      ov.setPending(p.spid, guid, { spid: p.spid, guid, action: 'ADD', seq, run: ov.runId });
-      room.set(p.spid, roomOf(p) - 1);
-    }
-  }
-  // What the device's user added since takes room too: ADDs planned earlier that no longer
-  // fit are dropped, newest records first (they are planned again when room frees up).
-  for (const p of devices) {
-    const max = p.capacity.maxEntries;
-    if (max === undefined) continue;
-    const adds = ov.pendingOf(p.spid).filter((a) => a.action === 'ADD').sort((a, b) => b.seq - a.seq);
-    for (let excess = heldAfterPush(ov, p.spid) - max, i = 0; excess > 0 && i < adds.length; excess--, i++) {
-      ov.setPending(p.spid, adds[i]!.guid, null);
-    }
+    // A device that lost its sync state gets everything it lacks. (A newly paired device
+    // counts as having lost its state until its first push completes.)
+    const lost = lostMatched.has(p.spid) || (p.lostState === true && input.reports.has(p.spid));
+    if (lost) ov.sendAllLacking(p.spid);
   }
   return plan;
 }
@@ -466,17 +441,6 @@ function editOfDeleted(ov: Overlay, guid: Guid, spid: Spid, data: Contact): Conf
   };
 }
 
-/** How many records a device will hold once its push completes: what it holds, less its
- *  pending DELETEs (pushed first), plus its pending ADDs. */
-function heldAfterPush(ov: Overlay, spid: Spid): number {
-  const held = new Set(ov.mapsOf(spid).map((m) => m.guid));
-  for (const a of ov.pendingOf(spid)) {
-    if (a.action === 'ADD') held.add(a.guid);
-    else if (a.action === 'DELETE') held.delete(a.guid);
-  }
-  return held.size;
-}
-
 /** One acknowledgement, in time or late: the action is done on the device. */
 export function applyAck(ov: Overlay, p: PointInfo, action: ActionKind, guid: Guid, luid: Luid, stored: Contact | null): void {
   const pend = ov.pending(p.spid, guid);
@@ -496,13 +460,7 @@ export function applyAck(ov: Overlay, p: PointInfo, action: ActionKind, guid: Gu
   }
 }
 
-function planAction(
-  ov: Overlay,
-  p: PointInfo,
-  guid: Guid,
-  roomOf: (p: PointInfo) => number,
-  room: Map<Spid, number>,
-): void {
+function planAction(ov: Overlay, p: PointInfo, guid: Guid): void {
   const rec = ov.truth(guid);
   const m = ov.mapOf(p.spid, guid);
   const pend = ov.pending(p.spid, guid);
@@ -518,18 +476,39 @@ function planAction(
     // sent everything it lacks when it is next online: no ADD is stored for it meanwhile
     // (a first sync of 100,000 contacts would otherwise write 100,000 rows per such device).
     else if (p.lostState) next = null;
-    else if (roomOf(p) > 0) {
-      next = 'ADD';
-      room.set(p.spid, roomOf(p) - 1);
-    }
+    // A capacity-limited device gets the records it lacks in creation order, as many as
+    // fit (fitToCapacity, once every record is planned).
+    else if (p.capacity.maxEntries !== undefined) next = null;
+    else next = 'ADD';
   } else if (m || pend?.action === 'ADD') {
     next = 'DELETE';
   }
   const effective = mergeActions(pend?.action ?? null, next, guid, p.spid);
   if (effective === (pend?.action ?? null)) return;
-  if (pend?.action === 'ADD' && effective === null) room.set(p.spid, roomOf(p) + 1);
   const seq = rec?.seq ?? pend?.seq ?? 0;
   ov.setPending(p.spid, guid, effective === null ? null : { spid: p.spid, guid, action: effective, seq, run: ov.runId });
+}
+
+/** maxEntries: ADDs are planned for as many records as fit — those the device holds
+ *  first (its user's own entries included), then the records it lacks in creation order.
+ *  A record that did not fit keeps its place in that order when room frees up; an ADD
+ *  that no longer fits is dropped (planned again when room frees up). */
+function fitToCapacity(ov: Overlay, p: PointInfo, maxEntries: number): void {
+  const pending = ov.pendingOf(p.spid);
+  const deleting = new Set(pending.filter((a) => a.action === 'DELETE').map((a) => a.guid));
+  const adds = new Set(pending.filter((a) => a.action === 'ADD').map((a) => a.guid));
+  const held = new Set(ov.mapsOf(p.spid).map((m) => m.guid).filter((g) => !deleting.has(g)));
+  let room = maxEntries - held.size;
+  const keep = new Set<Guid>();
+  if (room > 0) {
+    for (const { guid, seq } of ov.truthIndex()) {
+      if (held.has(guid)) continue;
+      keep.add(guid);
+      if (!adds.has(guid)) ov.setPending(p.spid, guid, { spid: p.spid, guid, action: 'ADD', seq, run: ov.runId });
+      if (--room <= 0) break;
+    }
+  }
+  for (const guid of adds) if (!keep.has(guid)) ov.setPending(p.spid, guid, null);
 }
 
 /** The duplicate `O` of a record a device reports as ADDED, if any (R6/R7/R8, or R1 for a
@@ -788,6 +767,12 @@ function dedupe<T>(items: T[]): T[] {
   });
 }
 
+/** Whether two records added in the same run name the same person, each compared through
+ *  the other's projection (a SIM's shortened name still matches the laptop's full one). */
+function sameAdded(a: NewRecord, b: NewRecord): boolean {
+  return isDuplicate(a.data, project(b.data, a.capacity)) || isDuplicate(project(a.data, b.capacity), b.data);
+}
+
 /** Groups the records added in one run that name the same person (never two from one
  *  device: two entries the user made there are two contacts; never the editor's). */
 function* groupAdded(added: readonly NewRecord[]): Iterable<NewRecord[]> {
@@ -797,17 +782,33 @@ function* groupAdded(added: readonly NewRecord[]): Iterable<NewRecord[]> {
     return;
   }
   const groups: NewRecord[][] = [];
+  // Candidates: groups with a member of the same signature or name and a shared number or
+  // e-mail, or (a shortened name) sharing a number or e-mail; each checked by sameAdded.
   const index = new DuplicateIndex<number>();
+  const byReach = new Map<string, number[]>();
   for (const item of added) {
     if (!item.editor) {
-      const target = index.find(item.data).map((i) => groups[i]).find((g) => g && !g.some((x) => x.spid === item.spid));
+      const candidates = new Set(index.find(item.data));
+      for (const k of reachKeys(item.data)) for (const i of byReach.get(k) ?? []) candidates.add(i);
+      const target = [...candidates]
+        .sort((a, b) => a - b)
+        .map((i) => groups[i]!)
+        .find((g) => !g.some((x) => x.spid === item.spid) && g.some((x) => sameAdded(item, x)));
       if (target) {
         target.push(item);
         continue;
       }
     }
     groups.push([item]);
-    if (!item.editor) index.add(groups.length - 1, item.data);
+    if (!item.editor) {
+      const i = groups.length - 1;
+      index.add(i, item.data);
+      for (const k of reachKeys(item.data)) {
+        const list = byReach.get(k) ?? [];
+        list.push(i);
+        byReach.set(k, list);
+      }
+    }
   }
   yield* groups;
 }
@@ -831,6 +832,9 @@ function unionOfAdded(
   const losers = new Set<Spid>();
   for (const item of sorted) {
     for (const [k, v] of toElements(item.data)) {
+      // A name the device had to shorten is no version of its own: the full name another
+      // device entered is kept.
+      if (k === 'fn' && shortenedFrom(item, v, group)) continue;
       const have = els.get(k);
       if (have === undefined) {
         els.set(k, v);
@@ -855,4 +859,12 @@ function unionOfAdded(
       elements: conflictEls,
     },
   };
+}
+
+/** Whether `fn`, the name of a record added on a device that shortens names, is another
+ *  same-run record's longer name cut to the device's length. */
+function shortenedFrom(item: NewRecord, fn: string, group: readonly NewRecord[]): boolean {
+  const max = item.capacity.maxNameLength;
+  if (max === undefined) return false;
+  return group.some((x) => x !== item && x.data.fn !== fn && shortenName(x.data.fn, max) === fn);
 }

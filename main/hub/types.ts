@@ -4,7 +4,7 @@ import type { Contact } from '../core/contact';
 import type { Capacity } from '../core/projection';
 import type { ActionKind, ChangeTracking, Guid, Spid } from '../core/types';
 
-export type DeviceKind = 'editor' | 'simulated' | 'at-phonebook' | 'syncml' | 'carddav';
+export type DeviceKind = 'editor' | 'simulated' | 'at-phonebook' | 'syncml' | 'carddav' | 'pbap';
 export type DeviceLink = 'none' | 'usb' | 'bluetooth' | 'lan' | 'simulated';
 
 /** A paired sync point as the DSS knows it. */

@@ -40,6 +40,8 @@ export function kindLabel(d: Pick<DeviceStatus, 'kind' | 'link'>): string {
       return 'SyncML device';
     case 'carddav':
       return 'CardDAV account';
+    case 'pbap':
+      return 'Phone (read over Bluetooth)';
     case 'simulated':
       return 'Simulated device';
   }

@@ -24,6 +24,19 @@ export interface SimulatedDeviceOptions {
   opDelayMs?: number;
 }
 
+/** Everything a simulated device holds, as plain data: what a real phone or laptop keeps in
+ *  its own storage between sessions (its contacts, LUIDs, change log and sync state). */
+export interface SimulatedDeviceState {
+  held: { luid: Luid; data: Contact; guid?: Guid }[];
+  nextIndex: number;
+  log: [Luid, 'ADDED' | 'UPDATED' | 'DELETED'][];
+  reported: Luid[];
+  lateAcks: LateAck[];
+  lostState: boolean;
+  renamed: [Luid, Luid][];
+  faults: SimulatedFaults;
+}
+
 interface Held {
   luid: Luid;
   data: Contact;
@@ -58,6 +71,35 @@ export class SimulatedDevice implements SyncPoint {
     this.capacity = opts.capacity ?? {};
     this.opDelayMs = opts.opDelayMs ?? 0;
     for (const c of opts.initial ?? []) this.userAdd(c);
+  }
+
+  /** The device's storage, to keep across restarts of the process that simulates it. */
+  state(): SimulatedDeviceState {
+    return structuredClone({
+      held: this.records(),
+      nextIndex: this.nextIndex,
+      log: [...this.log],
+      reported: [...this.reported],
+      lateAcks: this.lateAcks,
+      lostState: this.lostState,
+      renamed: [...this.renamed],
+      faults: this.faults,
+    });
+  }
+
+  /** The device as `state()` left it (`initial` is ignored: the storage holds the contacts). */
+  static fromState(opts: SimulatedDeviceOptions, state: SimulatedDeviceState): SimulatedDevice {
+    const d = new SimulatedDevice({ ...opts, initial: [] });
+    const s = structuredClone(state);
+    for (const h of s.held) d.held.set(h.luid, { luid: h.luid, data: contactOf(h.data), ...(h.guid ? { guid: h.guid } : {}) });
+    d.nextIndex = s.nextIndex;
+    for (const [k, v] of s.log) d.log.set(k, v);
+    for (const l of s.reported) d.reported.add(l);
+    d.lateAcks = s.lateAcks;
+    d.lostState = s.lostState;
+    for (const [k, v] of s.renamed) d.renamed.set(k, v);
+    d.faults = s.faults;
+    return d;
   }
 
   // ---- what the device's user does -------------------------------------------------------

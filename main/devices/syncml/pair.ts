@@ -62,7 +62,7 @@ export async function runPairCommand(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const { Hub } = await import('../../hub/hub');
-  const { defaultDataDir } = await import('../../cli/paths');
+  const { defaultDataDir } = await import('../../app/paths');
   const hub = Hub.open({ dataDir: dataDir ?? defaultDataDir() });
   try {
     const d = pairSyncmlDevice(hub, name, user, password);

@@ -16,6 +16,7 @@ import {
 import { indexKeys, isDuplicate, nameKey, reachKeys, DuplicateIndex } from './duplicates';
 import { mergeActions, type MaybeAction } from './merge';
 import { heldFields, project, shortenName, type Capacity } from './projection';
+import { guardTrips, HoldSet, type GuardRule, type Hold } from './holds';
 import { recover, type RecoveryRow } from './recover';
 import {
   ALL_ELEMENTS,
@@ -52,6 +53,10 @@ export interface RunInput {
   /** The online ones (whose retrieve succeeded), in push order, and what each said. */
   reports: Map<Spid, PointReport>;
   editorEdits: EditorEdit[];
+  /** Held mass deletions, the guard's rule (null: off) and the truth's size for it. */
+  holds?: Hold[];
+  guard?: GuardRule | null;
+  truthCount?: () => number;
 }
 
 export interface ConflictDraft {
@@ -117,6 +122,7 @@ interface Proposal {
 
 export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): RunPlan {
   const ov = new Overlay(view, input.runId);
+  if (input.holds?.length) ov.holds = new HoldSet(input.holds);
   const points = new Map(input.points.map((p) => [p.spid, p]));
   const priorityOf = (spid: Spid) => points.get(spid)?.priority ?? Number.MAX_SAFE_INTEGER;
   const plan: RunPlan = { overlay: ov, conflicts: [], incoming: new Map(), lostState: [], rows: [] };
@@ -195,6 +201,8 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
     records.sort((a, b) => order(a) - order(b));
 
     ov.prefetchLuids(spid, records.map((r) => r.luid));
+    // The guard: too many deletions from this device in this run are held, not applied.
+    const holding = !report.lostSyncState && !!input.guard && guardTrips(input.guard, countDeletions(ov, spid, records), input.truthCount ?? (() => 0));
     for (const r of records) {
       const known = ov.mapByLuid(spid, r.luid);
       if (r.state === 'DELETED') {
@@ -208,6 +216,11 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
         if (rec.row === 'R1') continue;
         ov.setPending(spid, known.guid, null);
         ov.deleteMap(spid, known.guid);
+        if (holding && ov.truth(known.guid)) {
+          // Held: read as NO_CHANGE; the map entry moves into the hold.
+          ov.holds.hold({ spid, guid: known.guid, luid: known.luid, base: known.base, baseRun: known.run, runId: input.runId, approved: false });
+          continue;
+        }
         deletedHere.add(known.guid);
         if (ov.truth(known.guid)) {
           addChange(known.guid, { spid, priority: p.priority, kind: 'DELETED', data: null, base: known.base, baseRun: known.run, fields: heldFields(p.capacity) });
@@ -262,6 +275,17 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
       else addChange(e.guid, { spid, priority, kind: 'UPDATED', data: prep(e.data, ep), base, fields: undefined });
       count(spid, e.kind === 'delete' ? 'delete' : 'update');
     }
+  }
+
+  // Approved held deletions: that device's DELETED states, with the held base, online or not.
+  for (const h of ov.holds.all()) {
+    if (!h.approved) continue;
+    ov.holds.drop(h.spid, h.guid);
+    ov.setPending(h.spid, h.guid, null);
+    const p = points.get(h.spid);
+    if (!p || !ov.truth(h.guid)) continue;
+    addChange(h.guid, { spid: h.spid, priority: p.priority, kind: 'DELETED', data: null, base: h.base, baseRun: h.baseRun, fields: heldFields(p.capacity) });
+    count(h.spid, 'delete');
   }
 
   // Reconcile: the new truth of every changed record.
@@ -405,6 +429,17 @@ export function planRun(view: DssView, input: RunInput, newGuid: () => Guid): Ru
   return plan;
 }
 
+/** The guard's count: DELETED states of records the truth holds, without a pending DELETE. */
+function countDeletions(ov: Overlay, spid: Spid, records: readonly ReportedRecord[]): number {
+  let n = 0;
+  for (const r of records) {
+    if (r.state !== 'DELETED') continue;
+    const m = ov.mapByLuid(spid, r.luid);
+    if (m && ov.truth(m.guid) && ov.pending(spid, m.guid)?.action !== 'DELETE') n += 1;
+  }
+  return n;
+}
+
 /** How many records reported ADDED under new LUIDs have their detector keys read at once. */
 const ADD_CHUNK = 4096;
 
@@ -463,6 +498,11 @@ export function applyAck(ov: Overlay, p: PointInfo, action: ActionKind, guid: Gu
 function planAction(ov: Overlay, p: PointInfo, guid: Guid): void {
   const rec = ov.truth(guid);
   const m = ov.mapOf(p.spid, guid);
+  if (ov.holds.has(p.spid, guid)) {
+    // Held: nothing is planned there, until the device holds the record again (R8).
+    if (!m) return;
+    ov.holds.drop(p.spid, guid);
+  }
   const pend = ov.pending(p.spid, guid);
   let next: MaybeAction = null;
   if (rec) {
@@ -502,7 +542,7 @@ function fitToCapacity(ov: Overlay, p: PointInfo, maxEntries: number): void {
   const keep = new Set<Guid>();
   if (room > 0) {
     for (const { guid, seq } of ov.truthIndex()) {
-      if (held.has(guid)) continue;
+      if (held.has(guid) || ov.holds.has(p.spid, guid)) continue;
       keep.add(guid);
       if (!adds.has(guid)) ov.setPending(p.spid, guid, { spid: p.spid, guid, action: 'ADD', seq, run: ov.runId });
       if (--room <= 0) break;

@@ -6,6 +6,7 @@ import type { Contact } from '../core/contact';
 import { ALL_ELEMENTS, type Guid, type Provenance, type Spid } from '../core/types';
 import type { Overlay } from '../core/view';
 import type { Db } from './db';
+import { writeHolds } from './holds';
 
 export type HistoryKind = 'added' | 'updated' | 'deleted' | 'restored';
 
@@ -251,7 +252,9 @@ export function historyOf(db: Db): History {
   return h;
 }
 
-/** The commit's one call: the history of what this plan changes in the truth. */
+/** The commit's one call: the history of what this plan changes in the truth, and the
+ *  holds it makes or ends. */
 export function recordHistory(db: Db, ov: Overlay, runId: number, now: number): void {
   historyOf(db).record(ov, runId, now);
+  writeHolds(db, ov, now);
 }

@@ -10,6 +10,8 @@ import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
 import { historyOf, type DeletedRecord, type HistoryEntry } from '../dss/history';
 import { restoreDeleted, undoPreview, undoRun, type UndoPreview } from './safety';
+import { approveHolds, guardRule, heldByDevice, keepHolds, setGuardRule, type HeldDevice } from '../dss/holds';
+import type { GuardRule } from '../core/holds';
 import type { SyncPoint } from './sync-point';
 import type {
   ConflictEntry,
@@ -475,6 +477,46 @@ export class Hub {
   /** When the user undid a run, if they did. */
   runUndoneAt(runId: number): number | null {
     return historyOf(this.dss.db).undoneAt(runId);
+  }
+
+  // ---- held mass deletions --------------------------------------------------------------------
+  /** The deletions held per device ("Your phone deleted 212 contacts. Nothing was deleted
+   *  elsewhere."). */
+  holds(): HeldDevice[] {
+    return heldByDevice(this.dss.db);
+  }
+
+  /** "Delete them everywhere": queued, reconciled at the next run as that device's
+   *  deletions (a record edited elsewhere meanwhile is a delete-against-update conflict). */
+  approveHolds(spid: string): number {
+    this.assertOpen();
+    const n = approveHolds(this.dss.db, spid, this.now());
+    if (n === 0 && !this.holds().some((h) => h.spid === spid)) throw new HubError('not-found', `No deletions from ${spid} are held.`);
+    this.changed('contacts');
+    this.edited();
+    return n;
+  }
+
+  /** "Keep them": at once; the device gets them back at its next sync. */
+  keepHolds(spid: string): number {
+    this.assertOpen();
+    const n = keepHolds(this.dss.db, spid, this.now());
+    if (n === 0) throw new HubError('not-found', `No deletions from ${spid} are held.`);
+    this.changed('devices');
+    return n;
+  }
+
+  /** The mass-deletion guard (null: off). */
+  guard(): GuardRule | null {
+    return guardRule(this.dss.db);
+  }
+
+  setGuard(rule: GuardRule | null): void {
+    if (rule && (!Number.isInteger(rule.deletes) || rule.deletes < 0 || (rule.share !== null && !(rule.share >= 0 && rule.share <= 1)))) {
+      throw new HubError('invalid', 'The guard holds more than N deletions (a whole number), and more than a share of the contacts between 0 and 1.');
+    }
+    setGuardRule(this.dss.db, rule);
+    this.changed('settings');
   }
 
   recentlyDeleted(limit = 1000): DeletedRecord[] {

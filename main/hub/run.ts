@@ -8,6 +8,7 @@ import { planRun, type PointReport } from '../core/reconcile';
 import type { LateAck, PointInfo, ReportedRecord, Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import type { AckWrite, Dss } from '../dss/store';
+import { safetyInput } from '../dss/holds';
 import { LinkLostError, type PushOp, type PushResult, type SyncPoint } from './sync-point';
 import type { RunCounts, RunSummary, SyncProgress, DeviceRecord } from './types';
 
@@ -128,7 +129,7 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
   const points = devices.map(pointInfo);
   let plan;
   try {
-    plan = planRun(dss, { runId, region: ctx.region, points, reports, editorEdits: edits }, ctx.newGuid);
+    plan = planRun(dss, { runId, region: ctx.region, points, reports, editorEdits: edits, ...safetyInput(dss.db) }, ctx.newGuid);
   } catch (e) {
     // An invalid cell of the merge table is a bug: fail the run before its commit.
     const reason = e instanceof InvalidMergeError ? `Internal error, nothing was changed: ${e.message}` : `The sync failed before anything was changed: ${(e as Error).message}`;

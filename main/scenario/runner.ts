@@ -13,6 +13,7 @@ import { Hub } from '../hub/hub';
 import { HubCrash } from '../hub/run';
 import { toContact, toPartial, type SafetyStep, type Scenario, type ScenarioStep } from './format';
 import { historyOf } from '../dss/history';
+import { DEFAULT_GUARD } from '../core/holds';
 
 export interface ScenarioResult {
   name: string;
@@ -86,6 +87,8 @@ export class ScenarioSession {
     const editor = this.hub.device(EDITOR_SPID)!;
     this.hub.dss.putDevice({ ...editor, priority: scenario.hubPriority });
     this.initialConflicts = this.hub.dss.conflictCount();
+    // The mass-deletion guard is off unless the scenario sets it; `{}` is the default rule.
+    this.hub.setGuard(scenario.guard ? (scenario.guard.deletes === undefined ? DEFAULT_GUARD : { deletes: scenario.guard.deletes, share: null }) : null);
   }
 
   private openHub(): Hub {
@@ -191,7 +194,11 @@ export class ScenarioSession {
       this.keys.set(s.restore, { device: EDITOR_SPID, guid: id, data: deleted.contact });
       return;
     }
-    throw new Fail(`step ${JSON.stringify(s)} is not supported yet`);
+    // (Nothing held from that device: there is nothing to answer.)
+    const dev = 'approve' in s ? s.approve : s.keep;
+    if (!this.hub.holds().some((h) => h.spid === dev)) return;
+    if ('approve' in s) this.hub.approveHolds(dev);
+    else this.hub.keepHolds(dev);
   }
 
   private editorStep(s: Extract<ScenarioStep, { edit: string }>): void {

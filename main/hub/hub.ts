@@ -9,7 +9,8 @@ import { validateContact } from '../core/validate';
 import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
 import { historyOf, type DeletedRecord, type HistoryEntry } from '../dss/history';
-import { restoreDeleted, undoPreview, undoRun, type UndoPreview } from './safety';
+import { restoreBackup, restoreDeleted, restorePreview, undoPreview, undoRun, type RestorePreview, type UndoPreview } from './safety';
+import { backupTo, dailyBackup } from '../dss/backup';
 import { approveHolds, guardRule, heldByDevice, keepHolds, setGuardRule, type HeldDevice } from '../dss/holds';
 import type { GuardRule } from '../core/holds';
 import type { SyncPoint } from './sync-point';
@@ -116,6 +117,7 @@ export class Hub {
     this.now = opts.now ?? Date.now;
     this.newGuid = opts.newGuid ?? timeOrderedGuid;
     if (!dss.pref('region')) dss.setPref('region', (opts.region ?? 'GB').toUpperCase());
+    this.scheduleBackups();
     if (!dss.device(EDITOR_SPID)) {
       dss.putDevice({
         spid: EDITOR_SPID,
@@ -143,6 +145,7 @@ export class Hub {
   async close(): Promise<void> {
     if (this.closed) return;
     this.stopping = true;
+    await this.stopBackups();
     if (this.editTimer) clearTimeout(this.editTimer);
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     try {
@@ -477,6 +480,65 @@ export class Hub {
   /** When the user undid a run, if they did. */
   runUndoneAt(runId: number): number | null {
     return historyOf(this.dss.db).undoneAt(runId);
+  }
+
+  // ---- backups ----------------------------------------------------------------------------
+  private backupTimer: NodeJS.Timeout | null = null;
+  private backingUp: Promise<unknown> | null = null;
+
+  /** The daily backup: checked a minute after the hub opens, then every hour. */
+  private scheduleBackups(): void {
+    const check = () => {
+      if (this.closed || this.stopping || this.backingUp) return;
+      this.backingUp = dailyBackup(this.dss.db, this.dbFile(), this.now())
+        .catch(() => undefined)
+        .finally(() => (this.backingUp = null));
+    };
+    this.backupTimer = setTimeout(() => {
+      check();
+      this.backupTimer = setInterval(check, 60 * 60 * 1000);
+      this.backupTimer.unref?.();
+    }, 60 * 1000);
+    this.backupTimer.unref?.();
+  }
+
+  private async stopBackups(): Promise<void> {
+    if (this.backupTimer) clearTimeout(this.backupTimer);
+    this.backupTimer = null;
+    await this.backingUp;
+  }
+
+  private dbFile(): string {
+    return path.join(this.opts.dataDir, 'concord.sqlite');
+  }
+
+  /** A copy of the DSS now (SQLite's online backup); default: the data folder's backups. */
+  async backup(file?: string): Promise<string> {
+    this.assertOpen();
+    const target = file ?? path.join(path.dirname(this.dbFile()), 'backups', `concord-${new Date(this.now()).toISOString().replace(/[-:]/g, '').slice(0, 15)}.sqlite`);
+    return backupTo(this.dss.db, target);
+  }
+
+  /** What restoring a backup would change. */
+  restoreBackupPreview(file: string): RestorePreview {
+    try {
+      return restorePreview(this.safety(), file);
+    } catch (e) {
+      if (e instanceof HubError) throw e;
+      throw new HubError('invalid', (e as Error).message);
+    }
+  }
+
+  /** Makes the contacts equal to a backup's, as editor edits reconciled at the next run. */
+  restoreBackup(file: string): RestorePreview {
+    let p: RestorePreview;
+    try {
+      p = restoreBackup(this.safety(), file);
+    } catch (e) {
+      throw new HubError('invalid', (e as Error).message);
+    }
+    this.edited();
+    return p;
   }
 
   // ---- held mass deletions --------------------------------------------------------------------

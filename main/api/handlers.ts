@@ -1,11 +1,9 @@
 // The handlers of the contract: each request's arguments are validated at run time, then
 // the hub is called. Transport-agnostic: the WebSocket server and the Electron utility
 // process both feed `Api.call(channel, args)` and forward `Api.on` events.
-import { contactOf, equalContacts, normalizeContact, displayName, type Contact, type TypedValue } from '../core/contact';
-import { DuplicateIndex } from '../core/duplicates';
+import { contactOf, displayName, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
-import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { HubError, type Hub } from '../hub/hub';
 import type { SyncProgress } from '../hub/types';
 import {
@@ -17,15 +15,14 @@ import {
   type EventName,
   type FieldProblem,
   type Events,
-  type ImportItem,
-  type ImportPreview,
   type RequestName,
   type Result,
   type ResultOf,
 } from './contract';
 import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
-import { parseCards, writeCards } from './vcard';
+import { applyImport, planImport } from './import';
+import { writeCards } from './vcard';
 
 const spid = str(200, { min: 1 });
 const guid = str(200, { min: 1 });
@@ -73,6 +70,9 @@ export interface DeviceServices {
   /** Pairs the phone, attaches it and, with autoSync, syncs it now. */
   pairPhone(spid: Spid, autoSync: boolean, name?: string): Promise<void>;
   ignorePhone(spid: Spid): void;
+  /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
+   *  ApiError('invalid', why) for a login that cannot be used. */
+  pairSyncml(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
 }
 
@@ -185,7 +185,6 @@ export class Api implements ApiLike {
       if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
       if (e instanceof ApiError) return errorResult(e.code, e.message, e.problems);
       if (e instanceof HubError) return errorResult(e.code, e.message);
-      if (e instanceof PairError) return errorResult('invalid', e.message);
       console.error(`concord: ${name} failed`, e);
       return errorResult('internal', `The hub could not do that (${(e as Error)?.message ?? String(e)}).`);
     }
@@ -237,26 +236,10 @@ export class Api implements ApiLike {
         hub.editor.delete(guid);
         return null;
       },
-      'contacts:importPreview': ({ text }) => this.importPlan(text).preview,
-      'contacts:import': ({ text, skip }) => {
-        const { preview, data } = this.importPlan(text);
-        const skipped = new Set(skip ?? []);
-        const out = { added: 0, updated: 0, skipped: 0 };
-        for (const item of preview.items) {
-          const c = data.get(item.index)!;
-          if (item.action === 'skip' || skipped.has(item.index)) out.skipped++;
-          else if (item.action === 'add') {
-            hub.editor.add(c);
-            out.added++;
-          } else {
-            hub.editor.update(item.guid!, c);
-            out.updated++;
-          }
-        }
-        return out;
-      },
+      'contacts:importPreview': ({ text }) => planImport(hub, text).preview,
+      'contacts:import': ({ text, skip }) => applyImport(planImport(hub, text), hub.editor, skip ?? []),
       'contacts:export': ({ version, guids }) => {
-        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)?.contact).filter((c): c is Contact => !!c);
+        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)).filter((r) => r !== undefined).map((r) => ({ contact: r.contact, uid: r.guid }));
         const day = new Date().toISOString().slice(0, 10);
         return { filename: `concord-contacts-${day}.vcf`, text: writeCards(list, version), count: list.length };
       },
@@ -287,8 +270,9 @@ export class Api implements ApiLike {
         return null;
       },
       'devices:pairSyncml': ({ name, user, password }) => {
-        const d = pairSyncmlDevice(hub, name.trim() || name, user, password);
-        return { spid: d.spid };
+        const devices = this.opts.devices;
+        if (!devices) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
+        return devices.pairSyncml(name.trim() || name, user, password);
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {
@@ -310,81 +294,9 @@ export class Api implements ApiLike {
       'sync:history': ({ limit }) => hub.history(limit),
     };
   }
-
-  /** What an import would do, card by card: add, update (fill in what the existing contact
-   *  lacks — an import never removes or overwrites), or skip as a duplicate. */
-  private importPlan(text: string): { preview: ImportPreview; data: Map<number, Contact> } {
-    const region = this.hub.region();
-    const parsed = parseCards(text);
-    const index = new DuplicateIndex<string>();
-    const existing = new Map<string, Contact>();
-    for (const row of this.hub.contacts()) {
-      index.add(row.guid, row.contact);
-      existing.set(row.guid, row.contact);
-    }
-    const items: ImportItem[] = [];
-    const data = new Map<number, Contact>();
-    for (const { index: i, contact: raw } of parsed.contacts) {
-      const c = normalizeContact(contactOf(raw), region);
-      const name = displayName(c) || '(no name)';
-      if (!displayName(c)) {
-        items.push({ index: i, action: 'skip', name, reason: 'The card has no name, number or e-mail.' });
-        continue;
-      }
-      const match = index.find(c)[0];
-      if (match === undefined) {
-        items.push({ index: i, action: 'add', name, reason: 'New contact.' });
-        index.add(`file:${i}`, c);
-        existing.set(`file:${i}`, c);
-        data.set(i, c);
-        continue;
-      }
-      const old = existing.get(match)!;
-      if (match.startsWith('file:')) {
-        items.push({ index: i, action: 'skip', name, reason: `Duplicate of card ${Number(match.slice(5)) + 1} in this file.` });
-        continue;
-      }
-      const merged = fillIn(old, c);
-      if (equalContacts(merged, old)) {
-        items.push({ index: i, action: 'skip', name, guid: match, reason: `Already in Concord as ${displayName(old)}.` });
-      } else {
-        items.push({ index: i, action: 'update', name, guid: match, reason: `Adds ${describeAdded(old, merged)} to ${displayName(old)}.` });
-        data.set(i, merged);
-        existing.set(match, merged);
-      }
-    }
-    const counts = { add: 0, update: 0, skip: 0 };
-    for (const it of items) counts[it.action]++;
-    return { preview: { items, counts, errors: parsed.errors }, data };
-  }
 }
 
 /** An edit the user must correct: refused with every problem, the first one in the message. */
 function refuseProblems(problems: FieldProblem[]): void {
   if (problems.length > 0) throw new ApiError('invalid', problems[0]!.message, problems);
-}
-
-function fillIn(old: Contact, incoming: Contact): Contact {
-  const out = contactOf(old);
-  for (const f of ['fn', 'org', 'title', 'bday', 'note'] as const) if (!out[f] && incoming[f]) out[f] = incoming[f];
-  if (out.n.length === 0) out.n = [...incoming.n];
-  for (const f of ['tel', 'email', 'adr', 'url'] as const) {
-    const have = new Set(out[f].map((v) => v.value.toLowerCase()));
-    for (const v of incoming[f]) if (!have.has(v.value.toLowerCase())) out[f].push({ ...v } as TypedValue);
-  }
-  return out;
-}
-
-function describeAdded(old: Contact, merged: Contact): string {
-  const parts: string[] = [];
-  const n = (k: 'tel' | 'email' | 'adr' | 'url', one: string, many: string) => {
-    const d = merged[k].length - old[k].length;
-    if (d > 0) parts.push(`${d} ${d === 1 ? one : many}`);
-  };
-  n('tel', 'number', 'numbers');
-  n('email', 'e-mail', 'e-mails');
-  n('adr', 'address', 'addresses');
-  n('url', 'web address', 'web addresses');
-  for (const f of ['org', 'title', 'bday', 'note'] as const) if (!old[f] && merged[f]) parts.push(f === 'org' ? 'the organisation' : f === 'bday' ? 'the birthday' : `the ${f}`);
-  return parts.join(', ') || 'details';
 }

@@ -3,10 +3,13 @@
 // plugged in (sync on connect), and the demo devices. `concord serve` runs it on its main
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Api } from '../api/handlers';
+import { Api, ApiError, type DeviceServices } from '../api/handlers';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
+import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { Hub } from '../hub/hub';
+import { lockFolder, type FolderLock } from './folder-lock';
 import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
@@ -17,7 +20,7 @@ export interface HostOptions {
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
   /** Start the SyncML endpoint here (off unless given). */
-  lan?: { host: string; port: number; sessionTimeoutMs?: number };
+  lan?: { host: string; port: number; sessionTimeoutMs?: number; publicUrl?: string };
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   version?: string;
@@ -30,14 +33,36 @@ export interface HubHost {
   lanUrl: string | null;
   phones: PhoneManager | null;
   demoPhone: DemoPhone | null;
+  /** The hub's hold on its data folder (folder-lock.ts). */
+  lock: FolderLock;
   /** LAN endpoint first, then the hub (a run stops at its next acknowledgement), then the
    *  phones' links and the demo phone. */
   close(): Promise<void>;
 }
 
+/** The API's SyncML pairing (`devices:pairSyncml`), over the SyncML adapter's pairing. */
+export function syncmlPairing(hub: Hub): DeviceServices['pairSyncml'] {
+  return (name, user, password) => {
+    try {
+      return { spid: pairSyncmlDevice(hub, name, user, password).spid };
+    } catch (e) {
+      if (e instanceof PairError) throw new ApiError('invalid', e.message);
+      throw e;
+    }
+  };
+}
+
 export async function startHost(opts: HostOptions): Promise<HubHost> {
   const log = opts.log ?? ((s: string) => console.log(s));
-  const hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
+  mkdirSync(opts.dataDir, { recursive: true });
+  const lock = lockFolder(opts.dataDir);
+  let hub: Hub;
+  try {
+    hub = Hub.open({ dataDir: opts.dataDir, autoReconcileEdits: true });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   let lan: SyncmlEndpoint | null = null;
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
@@ -57,9 +82,10 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
+    lock.release();
     throw e;
   }
-  const lanUrl = lan?.url ?? null;
+  const lanUrl = opts.lan?.publicUrl ?? lan?.url ?? null;
   const api = new Api({
     hub,
     dataDir: opts.dataDir,
@@ -73,6 +99,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         await phones.pairPhone(spid, autoSync, name);
       },
       ignorePhone: (spid) => phones?.ignorePhone(spid),
+      pairSyncml: syncmlPairing(hub),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
     },
   });
@@ -83,6 +110,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     lanUrl,
     phones,
     demoPhone,
+    lock,
     close: () =>
       (closing ??= (async () => {
         phones?.stopWatching();
@@ -92,6 +120,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
         demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
         await demoPhone?.close();
+        lock.release();
       })()),
   };
 }

@@ -33,7 +33,7 @@ interface Attached {
   point: AtPhonebookSyncPoint;
 }
 
-export type PhoneServices = Omit<DeviceServices, 'lanUrl'>;
+export type PhoneServices = Omit<DeviceServices, 'lanUrl' | 'pairSyncml'>;
 
 export class PhoneManager implements PhoneServices {
   private readonly watcher: PhoneWatcher;

@@ -13,10 +13,10 @@ import { Worker } from 'node:worker_threads';
 import { startServer, type ServerOptions } from '../api/ws-server';
 import { startHost, type HostOptions, type HubHost } from './host';
 import { bindHost, type ToHub, type ToServer } from './host-port';
-import { defaultDataDir } from './paths';
+import { HelpRequested, intValue, parseCommandArgs, portValue, UsageError } from '../cli/args';
+import { SERVE_ARGS } from '../cli/serve';
+import { dataDirOf } from './paths';
 import type { ServerWorkerData } from './server-worker';
-
-export { defaultDataDir };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = path.join(ROOT, 'renderer');
@@ -33,73 +33,64 @@ export interface ServeArgs {
   lanHost: string;
   /** How long a SyncML client may stay silent mid-session before the hub drops it. */
   lanTimeoutS: number | null;
+  /** The URL SyncML clients reach the hub at when the Host they send does not say it (a
+   *  reverse proxy): RespURI names it. null: each client's own Host. */
+  lanPublicUrl: string | null;
   phones: boolean;
   /** The hub on the server's own thread (for debugging; a long sync then delays replies). */
   inProcess: boolean;
 }
 
-function portNumber(flag: string, v: string): number | string {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 0 || n > 65535) return `${flag} must be a number from 0 to 65535`;
-  return n;
+const OPTIONS = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  demo: { type: 'boolean' },
+  'demo-phone': { type: 'boolean' },
+  'lan-port': { type: 'string' },
+  'lan-host': { type: 'string' },
+  'lan-timeout': { type: 'string' },
+  'lan-public-url': { type: 'string' },
+  'no-phones': { type: 'boolean' },
+  'in-process': { type: 'boolean' },
+} as const;
+
+/** The address SyncML clients are told to come back to, instead of the one they used. */
+function publicUrlValue(v: string): string {
+  const u = URL.canParse(v) ? new URL(v) : null;
+  if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash) throw new UsageError('--lan-public-url must be an http:// or https:// URL without ?query or #fragment');
+  return v;
 }
 
+/** The arguments of `concord serve`; a string says what is wrong ('help': --help). */
 export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
-  const out: ServeArgs = {
-    dataDir: defaultDataDir(),
-    port: 0,
-    host: '127.0.0.1',
-    demo: false,
-    demoPhone: false,
-    lanPort: null,
-    lanHost: '0.0.0.0',
-    lanTimeoutS: null,
-    phones: true,
-    inProcess: false,
-  };
-  let lanHostGiven = false;
-  const args = argv[0] === 'serve' ? argv.slice(1) : [...argv];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
+  try {
+    const { values: v } = parseCommandArgs(argv[0] === 'serve' ? argv.slice(1) : argv, OPTIONS);
+    if (v['lan-host'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-host needs --lan-port');
+    if (v['lan-timeout'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-timeout needs --lan-port');
+    if (v['lan-public-url'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-public-url needs --lan-port');
+    if (v['demo-phone'] && !v.demo) throw new UsageError('--demo-phone needs --demo');
+    return {
+      dataDir: dataDirOf(v.data),
+      port: v.port !== undefined ? portValue('--port', v.port) : 0,
+      host: v.host ?? '127.0.0.1',
+      demo: !!v.demo,
+      demoPhone: !!v['demo-phone'],
+      lanPort: v['lan-port'] !== undefined ? portValue('--lan-port', v['lan-port']) : null,
+      lanHost: v['lan-host'] ?? '0.0.0.0',
+      lanTimeoutS: v['lan-timeout'] !== undefined ? intValue('--lan-timeout', v['lan-timeout'], 1, 3600, 'a number of seconds') : null,
+      lanPublicUrl: v['lan-public-url'] !== undefined ? publicUrlValue(v['lan-public-url']) : null,
+      phones: !v['no-phones'],
+      inProcess: !!v['in-process'],
     };
-    try {
-      if (a === '--demo') out.demo = true;
-      else if (a === '--demo-phone') out.demoPhone = true;
-      else if (a === '--no-phones') out.phones = false;
-      else if (a === '--in-process') out.inProcess = true;
-      else if (a === '--data') out.dataDir = path.resolve(value());
-      else if (a === '--host') out.host = value();
-      else if (a === '--lan-timeout') {
-        const v = value();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 1 || n > 3600) return '--lan-timeout must be a number of seconds from 1 to 3600';
-        out.lanTimeoutS = n;
-      } else if (a === '--lan-host') {
-        out.lanHost = value();
-        lanHostGiven = true;
-      } else if (a === '--port' || a === '--lan-port') {
-        const n = portNumber(a, value());
-        if (typeof n === 'string') return n;
-        if (a === '--port') out.port = n;
-        else out.lanPort = n;
-      } else if (a === '--help' || a === '-h') return 'help';
-      else return `unknown option ${a}`;
-    } catch (e) {
-      return (e as Error).message;
-    }
+  } catch (e) {
+    if (e instanceof HelpRequested) return 'help';
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  if (lanHostGiven && out.lanPort === null) return '--lan-host needs --lan-port';
-  if (out.lanTimeoutS !== null && out.lanPort === null) return '--lan-timeout needs --lan-port';
-  if (out.demoPhone && !out.demo) return '--demo-phone needs --demo';
-  return out;
 }
 
-const USAGE =
-  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]';
+const USAGE = `usage: concord serve ${SERVE_ARGS}`;
 
 /** The newest modification time among the renderer's sources (dist excluded). */
 function newestSource(dir = RENDERER_DIR): number {
@@ -143,7 +134,7 @@ export async function runServe(argv: string[]): Promise<number> {
     demoPhone: args.demoPhone,
     phones: args.phones,
     ...(args.lanPort !== null
-      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}) } }
+      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}), ...(args.lanPublicUrl !== null ? { publicUrl: args.lanPublicUrl } : {}) } }
       : {}),
   };
   let host: HubHost;

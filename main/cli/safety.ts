@@ -5,6 +5,8 @@ import { Hub } from '../hub/hub';
 import { nameOf } from '../hub/safety';
 import { defaultDataDir } from '../app/paths';
 
+import type { Command as CliCommand } from './command';
+
 type Command = (argv: string[]) => Promise<number>;
 
 export const SAFETY_USAGE = `  runs list [--limit N] [--data DIR]                      the sync history, with what each run changed
@@ -197,4 +199,20 @@ export function safetyCommand(argv: readonly string[]): { run: Command; rest: st
   if (two) return { run: two, rest: argv.slice(2) };
   const one = argv[0] === undefined ? undefined : SAFETY_COMMANDS[argv[0]];
   return one ? { run: one, rest: argv.slice(1) } : undefined;
+}
+
+/** The safety-net commands as entries of the command line's table, from their usage lines. */
+export function safetyCommands(): CliCommand[] {
+  const table: CliCommand[] = [];
+  for (const line of SAFETY_USAGE.split('\n')) {
+    const m = /^\s+(.*?)\s{2,}(\S.*)$/.exec(line);
+    if (!m) continue;
+    const tokens = m[1]!.split(' ');
+    const n = tokens.findIndex((t) => !/^[a-z]+$/.test(t));
+    const words = n < 0 ? tokens : tokens.slice(0, n);
+    const run = SAFETY_COMMANDS[words.join(' ')];
+    if (!run) continue;
+    table.push({ words, args: n < 0 ? '' : tokens.slice(n).join(' '), summary: m[2]!, run: (argv) => run([...argv]) });
+  }
+  return table;
 }

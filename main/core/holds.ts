@@ -3,7 +3,10 @@
 // the guard allows, they are held. While held, the device's map entry (LUID, base) lives in
 // the hold, it has no pending entry for the record and nothing is planned for it there.
 import type { Contact } from './contact';
-import type { Guid, Luid, Spid } from './types';
+import type { Overlay } from './overlay';
+import { heldFields } from './projection';
+import { addChange, countIncoming, type RunState } from './run-state';
+import type { Guid, Luid, MapEntry, ReportedRecord, Spid } from './types';
 
 /** One held deletion: the device's map entry, moved into the hold. */
 export interface Hold {
@@ -84,5 +87,47 @@ export class HoldSet {
     let m = this.writes.get(spid);
     if (!m) this.writes.set(spid, (m = new Map()));
     m.set(guid, h);
+  }
+}
+
+/** The guard's count: one device's DELETED states of records the truth holds, without a
+ *  pending DELETE (R1) and not held already (a held record has no map entry). */
+export function countDeletions(ov: Overlay, spid: Spid, records: readonly ReportedRecord[]): number {
+  let n = 0;
+  for (const r of records) {
+    if (r.state !== 'DELETED') continue;
+    const m = ov.mapByLuid(spid, r.luid);
+    if (m && ov.truth(m.guid) && ov.pending(spid, m.guid)?.action !== 'DELETE') n += 1;
+  }
+  return n;
+}
+
+/** Whether the guard holds this device's deletions in this run (never for a device that
+ *  lost its sync state). */
+export function guardHolds(run: RunState, spid: Spid, lostSyncState: boolean, records: readonly ReportedRecord[]): boolean {
+  const { guard, truthCount } = run.input;
+  return !lostSyncState && !!guard && guardTrips(guard, countDeletions(run.ov, spid, records), truthCount ?? (() => 0));
+}
+
+/** A deletion held instead of applied: read as NO_CHANGE, the map entry moves into the
+ *  hold (the caller has dropped the pending entry and the map). */
+export function holdDeletion(run: RunState, spid: Spid, m: MapEntry): void {
+  run.ov.holds.hold({ spid, guid: m.guid, luid: m.luid, base: m.base, baseRun: m.run, runId: run.input.runId, approved: false });
+}
+
+/** Approved held deletions: each is that device's DELETED state, with the held base and
+ *  its priority, whether or not it is online. The hold ends. */
+export function recoverApprovedHolds(run: RunState): void {
+  const { ov } = run;
+  for (const h of ov.holds.all()) {
+    if (!h.approved) continue;
+    ov.holds.drop(h.spid, h.guid);
+    // (Touches the record on that device: it is planned again, and gets the record back
+    // if an update elsewhere wins.)
+    ov.setPending(h.spid, h.guid, null);
+    const p = run.points.get(h.spid);
+    if (!p || !ov.truth(h.guid)) continue;
+    addChange(run, h.guid, { spid: h.spid, priority: p.priority, kind: 'DELETED', data: null, base: h.base, baseRun: h.baseRun, fields: heldFields(p.capacity) });
+    countIncoming(run, h.spid, 'delete');
   }
 }

@@ -4,7 +4,7 @@
 // transaction (recordHistory), read by undo, restore and the UI.
 import type { Contact } from '../core/contact';
 import { ALL_ELEMENTS, type Guid, type Provenance, type Spid } from '../core/types';
-import type { Overlay } from '../core/view';
+import type { Overlay } from '../core/overlay';
 import type { Db } from './db';
 import { writeHolds } from './holds';
 

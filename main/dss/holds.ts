@@ -4,7 +4,7 @@
 import type { Contact } from '../core/contact';
 import { DEFAULT_GUARD, type GuardRule, type Hold } from '../core/holds';
 import type { Guid, Spid } from '../core/types';
-import type { Overlay } from '../core/view';
+import type { Overlay } from '../core/overlay';
 import type { Db } from './db';
 
 /** The guard's rule: absent, the default (more than 10 and more than 10% of the truth);

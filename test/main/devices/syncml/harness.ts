@@ -37,7 +37,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { publicUrl?: string; sessionTimeoutMs?: number; limiter?: LoginLimiter } = {}): Promise<TestHub> {
+export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { host?: string; publicUrl?: string; sessionTimeoutMs?: number; limiter?: LoginLimiter } = {}): Promise<TestHub> {
   const dir = tmpDir(tag);
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   for (const [name, user, pass] of logins) pairSyncmlDevice(hub, name, user, pass);

@@ -175,6 +175,11 @@ export class ScenarioSession {
     await this.restart();
   }
 
+  /** The run a sync step made, if it was played. */
+  runOf(step: ScenarioStep): number | undefined {
+    return this.runOfStep.get(step);
+  }
+
   /** undo, restore, approve, keep (scenario-format.md). */
   private safetyStep(s: SafetyStep): void {
     if ('undo' in s) {
@@ -186,11 +191,14 @@ export class ScenarioSession {
     if ('restore' in s) {
       const ref = this.keys.get(s.restore);
       if (!ref) throw new Fail(`no contact with key "${s.restore}" was added`);
+      // Its record by GUID, else (re-added under another GUID since) the newest deleted
+      // record that is its duplicate.
       const guid = this.guidOf(ref);
-      if (!guid) throw new Fail(`the hub never held the contact "${s.restore}"`);
-      const deleted = this.hub.recentlyDeleted().find((d) => d.guid === guid);
+      const all = this.hub.recentlyDeleted();
+      const data = normalizeContact(ref.data, this.scenario.region);
+      const deleted = all.find((d) => d.guid === guid) ?? all.find((d) => isDuplicate(data, d.contact));
       if (!deleted) throw new Fail(`the contact "${s.restore}" is not in recently deleted`);
-      const id = this.hub.restoreContact(guid);
+      const id = this.hub.restoreContact(deleted.guid);
       this.keys.set(s.restore, { device: EDITOR_SPID, guid: id, data: deleted.contact });
       return;
     }

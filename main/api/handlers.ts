@@ -23,6 +23,7 @@ import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { applyImport, planImport } from './import';
 import { writeCards } from './vcard';
+import { safetyHandlers } from './safety';
 
 const spid = str(200, { min: 1 });
 const guid = str(200, { min: 1 });
@@ -60,6 +61,14 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
+  'runs:undoPreview': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'runs:undo': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'contacts:deleted': obj({}),
+  'contacts:restore': obj({ guid }),
+  'contacts:history': obj({ guid }),
+  'holds:list': obj({}),
+  'holds:approve': obj({ spid }),
+  'holds:keep': obj({ spid }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -292,6 +301,7 @@ export class Api implements ApiLike {
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
+      ...safetyHandlers(hub),
     };
   }
 }

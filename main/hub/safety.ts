@@ -7,6 +7,9 @@ import type { Guid, Spid } from '../core/types';
 import { historyOf, type HistoryEntry } from '../dss/history';
 import type { Dss } from '../dss/store';
 
+export type { DeletedRecord, HistoryEntry, HistoryKind } from '../dss/history';
+export type { HeldDevice } from '../dss/holds';
+
 export interface SafetyContext {
   dss: Dss;
   now: () => number;

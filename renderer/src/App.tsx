@@ -8,6 +8,8 @@ import { ConflictsScreen } from './screens/Conflicts';
 import { ContactsScreen } from './screens/Contacts';
 import { DevicesScreen } from './screens/Devices';
 import { PriorityScreen } from './screens/Priority';
+import { RecentlyDeletedScreen } from './screens/RecentlyDeleted';
+import { HoldBanner } from './safety/HoldBanner';
 import { announce, useRunProgress } from './hooks';
 
 const SCREENS = [
@@ -16,6 +18,7 @@ const SCREENS = [
   { id: 'priority', label: 'Priority' },
   { id: 'conflicts', label: 'Conflicts' },
   { id: 'activity', label: 'Activity' },
+  { id: 'deleted', label: 'Recently deleted' },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
@@ -90,12 +93,14 @@ export function App() {
           {syncError}
         </div>
       )}
+      <HoldBanner />
       <main id="main" className="app-main">
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'devices' && <DevicesScreen />}
         {screen === 'priority' && <PriorityScreen />}
         {screen === 'conflicts' && <ConflictsScreen />}
         {screen === 'activity' && <ActivityScreen run={run} />}
+        {screen === 'deleted' && <RecentlyDeletedScreen />}
       </main>
       <div id="announcer" className="visually-hidden" aria-live="polite" role="status" />
     </div>

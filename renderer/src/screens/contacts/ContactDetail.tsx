@@ -4,6 +4,7 @@ import type { ContactRow } from '../../../../main/api/contract';
 import { client, request } from '../../../api';
 import { announce } from '../../hooks';
 import { ContactForm } from './ContactForm';
+import { ContactHistory } from '../../safety/ContactHistory';
 
 const FIELD_LABELS: Record<string, string> = { tel: 'Phone', email: 'E-mail', adr: 'Address', url: 'Web' };
 
@@ -75,6 +76,7 @@ export function ContactDetail({ guid, editing, setMode, onDeleted }: { guid: str
           </div>
         )}
       </dl>
+      <ContactHistory guid={guid} />
       <div className="toolbar">
         <button type="button" onClick={() => setMode('edit')}>
           Edit

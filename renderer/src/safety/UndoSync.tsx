@@ -60,7 +60,7 @@ function UndoDialog({ preview, onClose }: { preview: UndoPreview; onClose: () =>
       ) : (
         <>
           <p data-testid="undo-summary">
-            {plural(preview.changes.length, 'contact')} will be set back as they were before this sync, on every device.
+            {plural(preview.changes.length, 'contact')} will be set back to how {preview.changes.length === 1 ? 'it was' : 'they were'} before this sync, on every device.
           </p>
           <ul className="plain">
             {preview.changes.map((c) => (

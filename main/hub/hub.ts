@@ -8,9 +8,9 @@ import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
-import { historyOf, type DeletedRecord, type HistoryEntry } from '../dss/history';
+import { historyOf, MIN_RETENTION_DAYS, RETENTION_PREF, type DeletedRecord, type HistoryEntry } from '../dss/history';
 import { restoreBackup, restoreDeleted, restorePreview, undoPreview, undoRun, type RestorePreview, type UndoPreview } from './safety';
-import { backupTo, dailyBackup } from '../dss/backup';
+import { BACKUP_KEEP_PREF, backupTo, dailyBackup } from '../dss/backup';
 import { approveHolds, guardRule, heldByDevice, keepHolds, setGuardRule, type HeldDevice } from '../dss/holds';
 import type { GuardRule } from '../core/holds';
 import type { SyncPoint } from './sync-point';
@@ -490,6 +490,8 @@ export class Hub {
   private scheduleBackups(): void {
     const check = () => {
       if (this.closed || this.stopping || this.backingUp) return;
+      // (History older than a retention the user set goes at the same check.)
+      historyOf(this.dss.db).prune(this.now());
       this.backingUp = dailyBackup(this.dss.db, this.dbFile(), this.now())
         .catch(() => undefined)
         .finally(() => (this.backingUp = null));
@@ -510,6 +512,24 @@ export class Hub {
 
   private dbFile(): string {
     return path.join(this.opts.dataDir, 'concord.sqlite');
+  }
+
+  /** How many daily backups are kept. */
+  setBackupKeep(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new HubError('invalid', 'Keep at least one backup.');
+    this.dss.setPref(BACKUP_KEEP_PREF, String(n));
+    this.changed('settings');
+  }
+
+  /** History is kept forever (null) or this many days, never fewer than 30. */
+  setHistoryRetention(days: number | null): void {
+    if (days !== null && (!Number.isInteger(days) || days < MIN_RETENTION_DAYS)) throw new HubError('invalid', `History is kept at least ${MIN_RETENTION_DAYS} days.`);
+    this.dss.setPref(RETENTION_PREF, days === null ? 'forever' : String(days));
+    this.changed('settings');
+  }
+
+  historyRetention(): number | null {
+    return historyOf(this.dss.db).retentionDays();
   }
 
   /** A copy of the DSS now (SQLite's online backup); default: the data folder's backups. */

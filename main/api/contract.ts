@@ -109,6 +109,15 @@ export interface ImportPreview {
   errors: string[];
 }
 
+/** One edit the user made in Concord, in words ("Changed Anna Berg: phone number"). */
+export interface EditNote {
+  id: number;
+  at: number;
+  /** The contact; null for an edit of many (an import). */
+  guid: Guid | null;
+  text: string;
+}
+
 export interface ImportOutcome {
   added: number;
   updated: number;
@@ -148,6 +157,66 @@ export interface DiscoveredPhone {
   capacity: number;
 }
 
+/** A conflict as the Conflicts screen shows it: the entry the hub logged, and the version the
+ *  user chose with "Use this version" (null until then: the `won` versions are in use). */
+export interface ConflictView extends ConflictEntry {
+  chosen: Spid | null;
+}
+
+/** The SyncML endpoint for laptops and phones on the home network. */
+export interface LanSettings {
+  on: boolean;
+  /** The port it listens on (or will, once turned on). */
+  port: number;
+  /** The URL to type into a device's sync settings; null while off. */
+  url: string | null;
+  /** Why it could not be turned on (a port in use), in plain words; null when all is well. */
+  problem: string | null;
+}
+
+export interface Settings {
+  dataDir: string;
+  lan: LanSettings;
+  /** Whether the desktop app starts when the user logs in; null where this hub cannot say
+   *  (the headless hub: it applies to the desktop app). */
+  startAtLogin: boolean | null;
+}
+
+/** What a device that syncs on the home network needs to be told, after pairing. */
+export interface LanAccount {
+  spid: Spid;
+  /** Which kind of account: the pairing flow shows one set of steps per kind. */
+  kind: 'syncml';
+  /** Null only where the hub has no LAN endpoint to offer (an Api without the app). */
+  url: string | null;
+  user: string;
+}
+
+export type BluetoothProfile = 'serial' | 'dialup' | 'phonebook' | 'object-push';
+
+/** A Bluetooth device paired with this computer (in the system's Bluetooth settings). */
+export interface BluetoothDeviceInfo {
+  address: string;
+  name: string;
+  kind: 'phone' | 'computer' | 'audio' | 'other';
+  /** In range and connected now. */
+  connected: boolean;
+  profiles: BluetoothProfile[];
+  /** How Concord syncs it: `serial` both ways (AT phonebook), `pbap` read-only; null: it cannot. */
+  syncAs: 'serial' | 'pbap' | null;
+  /** What Concord can do with it, in one sentence. */
+  can: string;
+  /** The sync point it is paired as, if it is. */
+  spid: Spid | null;
+}
+
+export interface BluetoothStatus {
+  /** False: no BlueZ (another OS, no adapter, the service stopped); `reason` says which. */
+  available: boolean;
+  reason: string;
+  devices: BluetoothDeviceInfo[];
+}
+
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
@@ -175,14 +244,19 @@ export interface Requests {
   'devices:setAutoSync': { args: { spid: Spid; on: boolean }; result: null };
   /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
    *  The same user again re-pairs that device with a new password. */
-  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: { spid: Spid } };
+  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: LanAccount };
   /** Phones connected now that are not paired. */
   'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
   /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
   'devices:pairPhone': { args: { spid: Spid; autoSync: boolean; name?: string }; result: { spid: Spid } };
   /** Stops offering a discovered phone (until it is plugged in again). */
   'devices:ignorePhone': { args: { spid: Spid }; result: null };
-  'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
+  /** The Bluetooth devices paired with this computer, and whether Bluetooth can be used. */
+  'bluetooth:list': { args: Record<string, never>; result: BluetoothStatus };
+  /** Pairs a Bluetooth device as a sync point (in one click); with autoSync it syncs now and
+   *  whenever it comes in range. */
+  'bluetooth:pair': { args: { address: string; autoSync: boolean }; result: { spid: Spid } };
+  'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
@@ -201,6 +275,13 @@ export interface Requests {
   'holds:approve': { args: { spid: Spid }; result: { count: number } };
   /** "Keep them": the device gets them back at its next sync. */
   'holds:keep': { args: { spid: Spid }; result: { count: number } };
+  /** The user's edits in Concord, newest first. */
+  'activity:edits': { args: { limit?: number }; result: EditNote[] };
+  'settings:get': { args: Record<string, never>; result: Settings };
+  /** Turns the SyncML endpoint on or off now, and remembers it for the next start. */
+  'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
+  /** The desktop app only; the headless hub refuses it in plain words. */
+  'settings:setStartAtLogin': { args: { on: boolean }; result: Settings };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -211,6 +292,8 @@ export interface Events {
   'hub:changed': HubChangeKind;
   /** The phones offered for pairing changed; the full list. */
   'devices:discovered': DiscoveredPhone[];
+  /** The Bluetooth devices or BlueZ's availability changed; the full status. */
+  'bluetooth:changed': BluetoothStatus;
 }
 
 export type RequestName = keyof Requests;
@@ -242,6 +325,8 @@ const requestNames = {
   'devices:discovered': true,
   'devices:pairPhone': true,
   'devices:ignorePhone': true,
+  'bluetooth:list': true,
+  'bluetooth:pair': true,
   'conflicts:list': true,
   'conflicts:resolve': true,
   'sync:run': true,
@@ -254,9 +339,13 @@ const requestNames = {
   'holds:list': true,
   'holds:approve': true,
   'holds:keep': true,
+  'activity:edits': true,
+  'settings:get': true,
+  'settings:setLan': true,
+  'settings:setStartAtLogin': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
-const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true } satisfies Record<EventName, true>;
+const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true, 'bluetooth:changed': true } satisfies Record<EventName, true>;
 export const EVENT_NAMES = Object.keys(eventNames) as EventName[];
 
 /** What the preload exposes as `window.concord`: one function per request, and one way to

@@ -1,7 +1,7 @@
 // The handlers of the contract: each request's arguments are validated at run time, then
 // the hub is called. Transport-agnostic: the WebSocket server and the Electron utility
 // process both feed `Api.call(channel, args)` and forward `Api.on` events.
-import { contactOf, displayName, type Contact } from '../core/contact';
+import { contactOf, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { HubError, type Hub } from '../hub/hub';
@@ -10,7 +10,11 @@ import {
   LIMITS,
   REQUEST_NAMES,
   type ArgsOf,
+  type ConflictView,
+  type BluetoothStatus,
   type DiscoveredPhone,
+  type LanSettings,
+  type Settings,
   type ErrorCode,
   type EventName,
   type FieldProblem,
@@ -19,6 +23,7 @@ import {
   type Result,
   type ResultOf,
 } from './contract';
+import { describeImport, describeUpdate, editName, editNotes, noteEdit } from './edits';
 import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { applyImport, planImport } from './import';
@@ -57,6 +62,8 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:discovered': obj({}),
   'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
   'devices:ignorePhone': obj({ spid }),
+  'bluetooth:list': obj({}),
+  'bluetooth:pair': obj({ address: str(17, { min: 17 }), autoSync: bool }),
   'conflicts:list': obj({ limit: optional(int(1, 5000)) }),
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
@@ -69,6 +76,10 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'holds:list': obj({}),
   'holds:approve': obj({ spid }),
   'holds:keep': obj({ spid }),
+  'activity:edits': obj({ limit: optional(int(1, 1000)) }),
+  'settings:get': obj({}),
+  'settings:setLan': obj({ on: bool, port: optional(int(1, 65535)) }),
+  'settings:setStartAtLogin': obj({ on: bool }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -83,7 +94,28 @@ export interface DeviceServices {
    *  ApiError('invalid', why) for a login that cannot be used. */
   pairSyncml(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
+  /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
+  bluetooth?: {
+    status(): BluetoothStatus;
+    pair(address: string, autoSync: boolean): Promise<Spid>;
+    onChanged(fn: (s: BluetoothStatus) => void): () => void;
+  };
 }
+
+/** The SyncML endpoint of the app around the hub, switched at run time (Settings). */
+export interface LanServices {
+  /** The endpoint now. */
+  lan(): LanSettings;
+  /** Starts or stops it now and remembers the choice for the next start; a port that is in
+   *  use leaves it off with the reason in `problem`. */
+  setLan(on: boolean, port?: number): Promise<LanSettings>;
+}
+
+/** Where the hub keeps the user's choice of a version of each conflict (a preference per
+ *  conflict: the conflict log itself records only when). */
+const chosenKey = (id: number) => `conflict.${id}.chosen`;
+
+const LAN_OFF: LanSettings = { on: false, port: 0, url: null, problem: 'LAN sync is not available in this hub.' };
 
 /** Checks a request's arguments against the contract; throws BadRequest. */
 export function validateArgs<K extends RequestName>(name: K, args: unknown): ArgsOf<K> {
@@ -96,6 +128,7 @@ export interface ApiOptions {
   demo?: boolean;
   version?: string;
   devices?: DeviceServices;
+  lan?: LanServices;
 }
 
 export type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -145,6 +178,8 @@ export class Api implements ApiLike {
       }),
     );
     if (opts.devices) this.unsubscribe.push(opts.devices.onDiscovered((list) => this.emit('devices:discovered', list)));
+    const bt = opts.devices?.bluetooth;
+    if (bt) this.unsubscribe.push(bt.onChanged((s) => this.emit('bluetooth:changed', s)));
     this.handlers = this.makeHandlers();
   }
 
@@ -214,7 +249,7 @@ export class Api implements ApiLike {
         region: hub.region(),
         demo: this.opts.demo ?? false,
         running: hub.running(),
-        lanUrl: this.opts.devices?.lanUrl() ?? null,
+        lanUrl: this.opts.lan?.lan().url ?? this.opts.devices?.lanUrl() ?? null,
       }),
       'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
       'contacts:get': ({ guid }) => {
@@ -225,13 +260,17 @@ export class Api implements ApiLike {
       'contacts:add': ({ contact }) => {
         const c = contactOf(contact);
         refuseProblems(contactProblems(c, hub.region()));
-        return { queued: hub.editor.add(c) };
+        const queued = hub.editor.add(c);
+        noteEdit(hub, queued, `Added ${editName(c)}`);
+        return { queued };
       },
       'contacts:update': ({ guid, contact }) => {
         const before = hub.contact(guid);
         if (!before) throw new ApiError('not-found', 'That contact no longer exists.');
         refuseProblems(contactProblems(contact, hub.region(), before.contact));
         hub.editor.update(guid, contact);
+        const said = describeUpdate(before.contact, contactOf(contact), hub.region());
+        if (said) noteEdit(hub, guid, said);
         return null;
       },
       'contacts:check': ({ contact, guid }) => {
@@ -242,11 +281,21 @@ export class Api implements ApiLike {
         };
       },
       'contacts:delete': ({ guid }) => {
+        const before = hub.contact(guid);
         hub.editor.delete(guid);
+        noteEdit(hub, guid, `Deleted ${before ? editName(before.contact) : 'a contact'}`);
         return null;
       },
       'contacts:importPreview': ({ text }) => planImport(hub, text).preview,
-      'contacts:import': ({ text, skip }) => applyImport(planImport(hub, text), hub.editor, skip ?? []),
+      'contacts:import': ({ text, skip }) => {
+        const plan = planImport(hub, text);
+        const out = applyImport(plan, hub.editor, skip ?? []);
+        const skipped = new Set(skip ?? []);
+        const done = plan.preview.items.filter((i) => i.action !== 'skip' && !skipped.has(i.index));
+        const said = describeImport(done.filter((i) => i.action === 'add').map((i) => i.name), done.filter((i) => i.action === 'update').map((i) => i.name));
+        if (said) noteEdit(hub, null, said);
+        return out;
+      },
       'contacts:export': ({ version, guids }) => {
         const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)).filter((r) => r !== undefined).map((r) => ({ contact: r.contact, uid: r.guid }));
         const day = new Date().toISOString().slice(0, 10);
@@ -279,9 +328,14 @@ export class Api implements ApiLike {
         return null;
       },
       'devices:pairSyncml': ({ name, user, password }) => {
+        // A login the hub cannot be reached at is a dead end: pair only while LAN sync is on.
+        // (An Api without the app around it, as in a test of the handlers alone, has no say.)
+        const lan = this.opts.lan?.lan();
+        if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
         const devices = this.opts.devices;
         if (!devices) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
-        return devices.pairSyncml(name.trim() || name, user, password);
+        const { spid } = devices.pairSyncml(name.trim() || name, user, password);
+        return { spid, kind: 'syncml', url: lan?.url ?? null, user };
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {
@@ -290,19 +344,55 @@ export class Api implements ApiLike {
         await devices.pairPhone(spid, autoSync, name?.trim() || undefined);
         return { spid };
       },
+      'bluetooth:list': () =>
+        this.opts.devices?.bluetooth?.status() ?? { available: false, reason: 'Bluetooth devices are not watched by this hub.', devices: [] },
+      'bluetooth:pair': async ({ address, autoSync }) => {
+        const bt = this.opts.devices?.bluetooth;
+        if (!bt) throw new ApiError('not-found', 'Bluetooth devices are not watched by this hub.');
+        try {
+          return { spid: await bt.pair(address, autoSync) };
+        } catch (e) {
+          if (e instanceof ApiError || e instanceof HubError) throw e;
+          throw new ApiError('invalid', (e as Error).message);
+        }
+      },
       'devices:ignorePhone': ({ spid }) => {
         this.opts.devices?.ignorePhone(spid);
         return null;
       },
-      'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
+      'conflicts:list': ({ limit }) =>
+        [...hub.conflicts(limit)]
+          .sort((a, b) => b.at - a.at || b.id - a.id)
+          .map((c): ConflictView => ({ ...c, chosen: c.resolvedAt !== null ? (hub.dss.pref(chosenKey(c.id)) ?? null) : null })),
       'conflicts:resolve': ({ id, spid }) => {
         hub.useConflictVersion(id, spid);
+        const c = hub.dss.conflict(id);
+        const who = c && (c.versions.find((v) => v.spid === spid)?.contact ?? c.result);
+        noteEdit(hub, c?.guid ?? null, `Used the version from ${hub.device(spid)?.name ?? spid} for ${who ? editName(who) : 'a contact'}`);
+        hub.dss.setPref(chosenKey(id), spid);
+        this.emit('hub:changed', 'conflicts');
         return null;
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
       ...safetyHandlers(hub),
+      'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
+      'settings:get': () => this.settings(),
+      'settings:setLan': async ({ on, port }) => {
+        if (!this.opts.lan) throw new ApiError('invalid', LAN_OFF.problem!);
+        await this.opts.lan.setLan(on, port);
+        this.emit('hub:changed', 'settings');
+        return this.settings();
+      },
+      'settings:setStartAtLogin': () => {
+        // The desktop app answers this itself (electron-main.ts); a hub reached here is headless.
+        throw new ApiError('invalid', 'Start at login applies to the Concord desktop app. This hub runs as `concord serve`: add that command to your system\'s startup programs instead.');
+      },
     };
+  }
+
+  private settings(): Settings {
+    return { dataDir: this.opts.dataDir, lan: this.opts.lan?.lan() ?? LAN_OFF, startAtLogin: null };
   }
 }
 

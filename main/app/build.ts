@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const ENTRIES = { 'electron-main': 'main/app/electron-main.ts', preload: 'main/app/preload.ts', 'hub-host': 'main/app/hub-host.ts' } as const;
-export const EXTERNAL = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb'];
+// dbus-next's optional `x11` and `usocket` are required lazily, inside try blocks, and are
+// not installed: left external, a missing one is the library's own fallback.
+export const EXTERNAL = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', 'x11', 'usocket'];
 
 export async function buildApp(outDir = path.join(ROOT, 'dist', 'app')): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
@@ -33,6 +35,8 @@ export async function buildApp(outDir = path.join(ROOT, 'dist', 'app')): Promise
     outputs.push(outfile);
   }
   cpSync(path.join(ROOT, 'main', 'dss', 'migrations'), path.join(outDir, 'migrations'), { recursive: true });
+  // The serial-profile helper runs under python3 (native/rfcomm-link.ts looks beside the bundle).
+  cpSync(path.join(ROOT, 'native', 'bluez-rfcomm.py'), path.join(outDir, 'bluez-rfcomm.py'));
   return outputs;
 }
 

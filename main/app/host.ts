@@ -4,13 +4,15 @@
 // thread (its HTTP/WebSocket server in a worker, server-worker.ts; serialport cannot live in
 // a worker), the Electron app in a utility process (hub-host.ts), tests in-process.
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { Api, ApiError, type DeviceServices } from '../api/handlers';
-import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
 import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
+import { syncmlConfigOf } from '../devices/syncml/device-config';
 import { Hub } from '../hub/hub';
 import { lockFolder, type FolderLock } from './folder-lock';
-import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { DEMO_LAPTOP, DEMO_PHONE, setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
+import { LanController } from './host-lan';
+import type { BluetoothStatus } from '../api/contract';
+import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
 
 export interface HostOptions {
@@ -19,10 +21,14 @@ export interface HostOptions {
   demo?: boolean | { opDelayMs?: number };
   /** With demo: a simulated handset on a socat pty pair (skipped without socat). */
   demoPhone?: boolean;
-  /** Start the SyncML endpoint here (off unless given). */
+  /** Start the SyncML endpoint here for this run (else as Settings last left it). */
   lan?: { host: string; port: number; sessionTimeoutMs?: number; publicUrl?: string };
+  /** Where LAN sync binds when Settings turns it on (default 0.0.0.0; `lan.host` if given). */
+  lanHost?: string;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
+  /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
+  bluetooth?: boolean | BluetoothManagerOptions;
   version?: string;
   log?: (line: string) => void;
 }
@@ -30,8 +36,11 @@ export interface HostOptions {
 export interface HubHost {
   hub: Hub;
   api: Api;
-  lanUrl: string | null;
+  /** The SyncML URL now (LAN sync can be switched while the hub runs). */
+  readonly lanUrl: string | null;
+  lan: LanController;
   phones: PhoneManager | null;
+  bluetooth: BluetoothManager | null;
   demoPhone: DemoPhone | null;
   /** The hub's hold on its data folder (folder-lock.ts). */
   lock: FolderLock;
@@ -44,7 +53,11 @@ export interface HubHost {
 export function syncmlPairing(hub: Hub): DeviceServices['pairSyncml'] {
   return (name, user, password) => {
     try {
-      return { spid: pairSyncmlDevice(hub, name, user, password).spid };
+      const isNew = !hub.devices().some((x) => x.kind === 'syncml' && syncmlConfigOf(x)?.user === user);
+      const d = pairSyncmlDevice(hub, name, user, password);
+      // A SyncML client starts its own sessions: it syncs whenever it connects, by itself.
+      if (isNew) hub.setAutoSync(d.spid, true);
+      return { spid: d.spid };
     } catch (e) {
       if (e instanceof PairError) throw new ApiError('invalid', e.message);
       throw e;
@@ -63,36 +76,46 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     lock.release();
     throw e;
   }
-  let lan: SyncmlEndpoint | null = null;
+  const lan = new LanController(hub, {
+    dataDir: opts.dataDir,
+    host: opts.lan?.host ?? opts.lanHost ?? '0.0.0.0',
+    ...(opts.lan?.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.lan.sessionTimeoutMs } : {}),
+    ...(opts.lan?.publicUrl !== undefined ? { publicUrl: opts.lan.publicUrl } : {}),
+    log,
+  });
   let demo: Demo | undefined;
   let demoPhone: DemoPhone | null = null;
   let phones: PhoneManager | null = null;
+  let bluetooth: BluetoothManager | null = null;
   try {
-    // Sessions are kept on disk, so a client can resume one (Alert 225) after a restart.
-    if (opts.lan) lan = await startSyncmlEndpoint(hub, { stateDir: path.join(opts.dataDir, 'syncml'), ...opts.lan });
+    if (opts.lan) await lan.startNow(opts.lan.port);
+    else await lan.restore();
     if (opts.demo) demo = await setUpDemo(hub, { dataDir: opts.dataDir, ...(typeof opts.demo === 'object' ? opts.demo : {}) });
+    if (demo) await syncDemoAtStart(hub);
     if (opts.demo && opts.demoPhone) demoPhone = await startDemoPhone(log);
     if (opts.phones !== false) {
       const po: PhoneManagerOptions = typeof opts.phones === 'object' ? { ...opts.phones } : {};
       if (demoPhone) po.extraPaths = [...(po.extraPaths ?? []), demoPhone.path];
       phones = new PhoneManager(hub, { log, ...po });
     }
+    // Never fails for want of Bluetooth: without BlueZ its status says why.
+    if (opts.bluetooth !== false) bluetooth = await BluetoothManager.start(hub, { log, ...(typeof opts.bluetooth === 'object' ? opts.bluetooth : {}) });
   } catch (e) {
-    await lan?.close().catch(() => undefined);
+    await lan.close().catch(() => undefined);
+    await bluetooth?.close().catch(() => undefined);
     demo?.dispose();
     await hub.close();
     await demoPhone?.close();
     lock.release();
     throw e;
   }
-  const lanUrl = opts.lan?.publicUrl ?? lan?.url ?? null;
   const api = new Api({
     hub,
     dataDir: opts.dataDir,
     demo: !!opts.demo,
     ...(opts.version ? { version: opts.version } : {}),
     devices: {
-      lanUrl: () => lanUrl,
+      lanUrl: () => lan.lan().url,
       discovered: () => phones?.discovered() ?? [],
       pairPhone: async (spid, autoSync, name) => {
         if (!phones) throw new Error('Phones are not watched here.');
@@ -101,26 +124,47 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       ignorePhone: (spid) => phones?.ignorePhone(spid),
       pairSyncml: syncmlPairing(hub),
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
+      ...(bluetooth
+        ? {
+            bluetooth: {
+              status: () => bluetooth!.status(),
+              pair: (address: string, autoSync: boolean) => bluetooth!.pair(address, autoSync),
+              onChanged: (fn: (s: BluetoothStatus) => void) => bluetooth!.onChanged(fn),
+            },
+          }
+        : {}),
     },
+    lan,
   });
   let closing: Promise<void> | null = null;
   return {
     hub,
     api,
-    lanUrl,
+    get lanUrl() {
+      return lan.lan().url;
+    },
+    lan,
     phones,
+    bluetooth,
     demoPhone,
     lock,
     close: () =>
       (closing ??= (async () => {
         phones?.stopWatching();
-        await lan?.close();
+        await lan.close();
         api.dispose();
         await hub.close();
         demo?.dispose(); // after the hub: the demo devices keep every acknowledgement it counted
         await phones?.closeLinks();
+        await bluetooth?.close();
         await demoPhone?.close();
         lock.release();
       })()),
   };
+}
+
+/** The demo opens with what its devices hold already synced: the conflicts it stages for the
+ *  first run are on the Conflicts screen before the user has pressed anything. */
+async function syncDemoAtStart(hub: Hub): Promise<void> {
+  await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
 }

@@ -139,7 +139,11 @@ describe('devices: SyncML pairing, auto-sync, discovered phones', () => {
     // The password itself is not kept, only the digest the authentication checks against.
     expect(JSON.stringify(d.config)).not.toContain('s3cret');
     // The same user again re-pairs the same device.
-    expect(await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 'new' }))).toEqual({ spid });
+    expect(await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 'new' }))).toMatchObject({ spid, kind: 'syncml', user: 'alice' });
+    // A SyncML client starts its own sessions: a new pairing syncs by itself.
+    expect(hub.device(spid)!.autoSync).toBe(true);
+    await value(api.call('devices:setAutoSync', { spid, on: false }));
+    expect(hub.device(spid)!.autoSync).toBe(false);
     await value(api.call('devices:setAutoSync', { spid, on: true }));
     expect(hub.device(spid)!.autoSync).toBe(true);
     expect(await api.call('devices:setAutoSync', { spid, on: 'yes' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });

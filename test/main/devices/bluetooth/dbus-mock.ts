@@ -33,7 +33,8 @@ export interface PrivateBus {
   dir: string;
   /** A client connection for driving the mocks. */
   bus: MessageBus;
-  startBluez(): Promise<ChildProcess>;
+  /** bluez5; with `serialSocket`, the test template whose serial profiles connect there. */
+  startBluez(opts?: { serialSocket?: string }): Promise<ChildProcess>;
   startObex(): Promise<ChildProcess>;
   stop(): Promise<void>;
 }
@@ -62,8 +63,9 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     const [has] = await callMethod(bus, { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'NameHasOwner', signature: 's', body: [name] });
     return has === true;
   };
-  const startMock = async (template: string, name: string) => {
-    const child = spawn(PYTHON, ['-m', 'dbusmock', '--template', template], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const startMock = async (template: string, name: string, params?: Record<string, unknown>) => {
+    const args = ['-m', 'dbusmock', '--template', template, ...(params ? ['--parameters', JSON.stringify(params)] : [])];
+    const child = spawn(PYTHON, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     children.push(child);
@@ -74,7 +76,8 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     address,
     dir,
     bus,
-    startBluez: () => startMock('bluez5', 'org.bluez'),
+    startBluez: (o) =>
+      o?.serialSocket ? startMock(path.join(import.meta.dirname, 'bluez5_serial.py'), 'org.bluez', { serial_socket: o.serialSocket }) : startMock('bluez5', 'org.bluez'),
     startObex: () => startMock('bluez5-obex', 'org.bluez.obex'),
     stop: async () => {
       bus.disconnect();

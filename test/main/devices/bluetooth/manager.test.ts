@@ -1,0 +1,122 @@
+// The Bluetooth devices paired with this computer, as the app sees them (bluez5 and
+// bluez5-obex on a private bus): what Concord can do with each, pairing a PBAP phone in one
+// click, syncing by itself when it comes in range, and leaving range mid-pull.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BluetoothManager } from '../../../../main/app/bluetooth';
+import { Hub } from '../../../../main/hub/hub';
+import type { RunSummary } from '../../../../main/hub/types';
+import { bluezMock, havePeers, obexMock, startPrivateBus, type PrivateBus, type TransferRequest } from './dbus-mock';
+import { makePhonebook, phonebookVcf } from './phonebook';
+
+const ANNA = '11:22:33:44:55:66';
+const NOKIA = '22:33:44:55:66:77';
+const HEADSET = '33:44:55:66:77:88';
+
+function nextRun(hub: Hub, ms = 10_000): Promise<RunSummary> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no run in time')), ms);
+    const off = hub.on('progress', (p) => {
+      if (p.type !== 'run-finished') return;
+      clearTimeout(timer);
+      off();
+      resolve(p.summary);
+    });
+  });
+}
+
+describe.skipIf(!havePeers())('Bluetooth devices as sync points (bluez5 + bluez5-obex)', () => {
+  let pb: PrivateBus;
+  let hub: Hub | null = null;
+  let bt: BluetoothManager | null = null;
+  let dir: string;
+  beforeEach(async () => {
+    pb = await startPrivateBus();
+    await pb.startBluez();
+    await pb.startObex();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-test-'));
+  });
+  afterEach(async () => {
+    await bt?.close();
+    bt = null;
+    await hub?.close();
+    hub = null;
+    await pb.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists what it can do with each device, pairs a PBAP phone in one click, syncs it when it comes in range, and uses nothing of a pull cut by leaving range', async () => {
+    const m = bluezMock(pb.bus);
+    await m.addAdapter('hci0', 'desk');
+    await m.addDevice('hci0', ANNA, 'Anna Pixel');
+    await m.pairDevice('hci0', ANNA);
+    await m.addDevice('hci0', NOKIA, 'Nokia 6310i');
+    await m.pairDevice('hci0', NOKIA);
+    await m.setDevice('hci0', NOKIA, { uuids: ['00001101-0000-1000-8000-00805f9b34fb', '00001103-0000-1000-8000-00805f9b34fb'], deviceClass: 0x520204 });
+    await m.addDevice('hci0', HEADSET, 'Headset');
+    await m.pairDevice('hci0', HEADSET);
+    await m.setDevice('hci0', HEADSET, { uuids: ['0000110b-0000-1000-8000-00805f9b34fb'], deviceClass: 0x240404 });
+    await m.addDevice('hci0', '44:55:66:77:88:99', 'Stranger'); // not paired: not listed
+
+    let phone = makePhonebook(30);
+    let cutNext = false;
+    const o = obexMock(pb.bus);
+    await o.onTransfer(async (t: TransferRequest) => {
+      const vcf = phonebookVcf(t.location === 'sim1' ? [] : phone);
+      if (cutNext && t.location === 'int') {
+        await m.disconnectDevice('hci0', ANNA); // out of range mid-pull
+        await o.failHalfway(t, vcf);
+      } else await o.complete(t, vcf);
+    });
+
+    hub = Hub.open({ dataDir: dir, region: 'GB' });
+    bt = await BluetoothManager.start(hub, { busAddress: pb.address, obexBusAddress: pb.address, log: () => undefined });
+    const s = bt.status();
+    expect(s.available).toBe(true);
+    const by = new Map(s.devices.map((d) => [d.name, d]));
+    expect([...by.keys()].sort()).toEqual(['Anna Pixel', 'Headset', 'Nokia 6310i']);
+    expect(by.get('Anna Pixel')).toMatchObject({ syncAs: 'pbap', profiles: ['object-push', 'phonebook'], spid: null, connected: false });
+    expect(by.get('Nokia 6310i')).toMatchObject({ syncAs: 'serial', profiles: ['serial', 'dialup'], kind: 'phone' });
+    expect(by.get('Headset')).toMatchObject({ syncAs: null, kind: 'audio' });
+    expect(by.get('Headset')!.can).toMatch(/no profile/);
+    await expect(bt.pair(HEADSET, true)).rejects.toThrow(/no profile/);
+
+    // One click: paired as a read-only sync point and read at once.
+    const first = nextRun(hub);
+    const spid = await bt.pair(ANNA, true);
+    expect(spid).toBe(`bt:${ANNA}`);
+    expect(hub.device(spid)).toMatchObject({ kind: 'pbap', changeTracking: 'snapshot', link: 'bluetooth', autoSync: true });
+    expect(hub.device(spid)!.config.readOnly).toBe(true);
+    const r1 = await first;
+    expect(r1.counts[spid]!.in.add).toBe(30);
+    expect(hub.contacts().length).toBe(30);
+    expect(bt.status().devices.find((d) => d.address === ANNA)!.spid).toBe(spid);
+
+    // Edited on the phone; it comes in range: synced by itself.
+    phone = phone.map((c, i) => (i === 5 ? { ...c, tels: [{ type: 'CELL', value: '+44 7700 555555' }] } : c));
+    const second = nextRun(hub);
+    await m.connectDevice('hci0', ANNA);
+    const r2 = await second;
+    expect(r2.counts[spid]!.in).toEqual({ add: 0, update: 1, delete: 0 });
+
+    // Leaves range in the middle of the next pull: nothing of it is used.
+    await m.disconnectDevice('hci0', ANNA);
+    phone = phone.slice(10);
+    cutNext = true;
+    const before = JSON.stringify(hub.contacts());
+    const third = nextRun(hub);
+    await m.connectDevice('hci0', ANNA);
+    const r3 = await third;
+    expect(r3.counts[spid]!.error).toMatch(/lost/);
+    expect(JSON.stringify(hub.contacts())).toBe(before);
+
+    // Back in range: the 10 deletions arrive, and only they.
+    cutNext = false;
+    const fourth = nextRun(hub);
+    await m.connectDevice('hci0', ANNA);
+    expect((await fourth).counts[spid]!.in).toEqual({ add: 0, update: 0, delete: 10 });
+    expect(hub.contacts().length).toBe(20);
+  });
+});

@@ -8,6 +8,9 @@
 import type { Contact } from '../core/contact';
 import type { Guid, Spid } from '../core/types';
 import type { ConflictEntry, ContactRow, DeviceLink, DeviceStatus, PendingItem, RunSummary, SyncProgress } from '../hub/types';
+import type { DeletedRecord, HeldDevice, HistoryEntry, UndoPreview } from '../hub/safety';
+
+export type { DeletedRecord, HeldDevice, HistoryEntry, HistoryKind, UndoChange, UndoPreview } from '../hub/safety';
 
 export type { Contact, TypedValue } from '../core/contact';
 export type { Guid, Spid, ActionKind } from '../core/types';
@@ -260,6 +263,21 @@ export interface Requests {
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  // The safety net (sync-method.md): undo a run, recently deleted, a contact's history,
+  // held mass deletions.
+  /** What undoing a run would change, on which devices, and what it leaves alone. */
+  'runs:undoPreview': { args: { runId: number }; result: UndoPreview };
+  /** Queues the undo as editor edits; reconciled at the next (automatic) run. */
+  'runs:undo': { args: { runId: number }; result: UndoPreview };
+  'contacts:deleted': { args: Record<string, never>; result: DeletedRecord[] };
+  /** Restores a deleted contact under a new GUID (it leaves "Recently deleted"). */
+  'contacts:restore': { args: { guid: Guid }; result: { queued: Guid } };
+  'contacts:history': { args: { guid: Guid }; result: HistoryEntry[] };
+  'holds:list': { args: Record<string, never>; result: HeldDevice[] };
+  /** "Delete them everywhere": reconciled at the next run. */
+  'holds:approve': { args: { spid: Spid }; result: { count: number } };
+  /** "Keep them": the device gets them back at its next sync. */
+  'holds:keep': { args: { spid: Spid }; result: { count: number } };
   /** The user's edits in Concord, newest first. */
   'activity:edits': { args: { limit?: number }; result: EditNote[] };
   'settings:get': { args: Record<string, never>; result: Settings };
@@ -317,6 +335,14 @@ const requestNames = {
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
+  'runs:undoPreview': true,
+  'runs:undo': true,
+  'contacts:deleted': true,
+  'contacts:restore': true,
+  'contacts:history': true,
+  'holds:list': true,
+  'holds:approve': true,
+  'holds:keep': true,
   'activity:edits': true,
   'settings:get': true,
   'settings:setLan': true,

@@ -28,6 +28,7 @@ import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { applyImport, planImport } from './import';
 import { writeCards } from './vcard';
+import { safetyHandlers } from './safety';
 
 const spid = str(200, { min: 1 });
 const guid = str(200, { min: 1 });
@@ -73,6 +74,14 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
+  'runs:undoPreview': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'runs:undo': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'contacts:deleted': obj({}),
+  'contacts:restore': obj({ guid }),
+  'contacts:history': obj({ guid }),
+  'holds:list': obj({}),
+  'holds:approve': obj({ spid }),
+  'holds:keep': obj({ spid }),
   'activity:edits': obj({ limit: optional(int(1, 1000)) }),
   'settings:get': obj({}),
   'settings:setLan': obj({ on: bool, port: optional(int(1, 65535)) }),
@@ -88,8 +97,8 @@ export interface DeviceServices {
   pairPhone(spid: Spid, autoSync: boolean, name?: string): Promise<void>;
   ignorePhone(spid: Spid): void;
   /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
-   *  ApiError('invalid', why) for a login that cannot be used. */
-  pairSyncml(name: string, user: string, password: string): { spid: Spid };
+   *  ApiError('invalid', why) for a login that cannot be used. (Absent: not offered here.) */
+  pairSyncml?(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
   /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
   bluetooth?: {
@@ -344,9 +353,9 @@ export class Api implements ApiLike {
         // (An Api without the app around it, as in a test of the handlers alone, has no say.)
         const lan = this.opts.lan?.lan();
         if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
-        const devices = this.opts.devices;
-        if (!devices) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
-        const { spid } = devices.pairSyncml(name.trim() || name, user, password);
+        const pair = this.opts.devices?.pairSyncml;
+        if (!pair) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
+        const { spid } = pair(name.trim() || name, user, password);
         return { spid, kind: 'syncml', url: lan?.url ?? null, user };
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
@@ -387,6 +396,7 @@ export class Api implements ApiLike {
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
+      ...safetyHandlers(hub),
       'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
       'settings:get': () => this.settings(),
       'settings:setLan': async ({ on, port }) => {

@@ -60,6 +60,11 @@ function inCreationOrder(ov: Overlay, guids: ReadonlySet<Guid>): Guid[] {
 function planAction(ov: Overlay, p: PointInfo, guid: Guid): void {
   const rec = ov.truth(guid);
   const m = ov.mapOf(p.spid, guid);
+  if (ov.holds.has(p.spid, guid)) {
+    // Held: nothing is planned there, until the device holds the record again (R8).
+    if (!m) return;
+    ov.holds.drop(p.spid, guid);
+  }
   const pend = ov.pending(p.spid, guid);
   let next: MaybeAction = null;
   if (rec) {
@@ -99,7 +104,7 @@ function fitToCapacity(ov: Overlay, p: PointInfo, maxEntries: number): void {
   const keep = new Set<Guid>();
   if (room > 0) {
     for (const { guid, seq } of ov.truthIndex()) {
-      if (held.has(guid)) continue;
+      if (held.has(guid) || ov.holds.has(p.spid, guid)) continue;
       keep.add(guid);
       if (!adds.has(guid)) ov.setPending(p.spid, guid, { spid: p.spid, guid, action: 'ADD', seq, run: ov.runId });
       if (--room <= 0) break;

@@ -7,6 +7,7 @@
 // recovered (R1, R5–R8) by the duplicate detector in match.ts, once the run's other
 // changes are in the truth.
 import { equalContacts, type Contact } from './contact';
+import { guardHolds, holdDeletion, recoverApprovedHolds } from './holds';
 import type { DssView, Overlay } from './overlay';
 import { heldFields } from './projection';
 import {
@@ -150,6 +151,8 @@ export function recover(view: DssView, input: RunInput): RunState {
     records.sort((a, b) => order(a) - order(b));
 
     ov.prefetchLuids(spid, records.map((r) => r.luid));
+    // The guard: too many deletions from this device in this run are held, not applied.
+    const holding = guardHolds(run, spid, report.lostSyncState, records);
     for (const r of records) {
       const known = ov.mapByLuid(spid, r.luid);
       if (r.state === 'DELETED' && !known) {
@@ -188,6 +191,10 @@ export function recover(view: DssView, input: RunInput): RunState {
           break;
         case 'DELETED':
           ov.deleteMap(spid, guid);
+          if (holding && ov.truth(guid)) {
+            holdDeletion(run, spid, known);
+            break;
+          }
           deletedHere.add(guid);
           if (ov.truth(guid)) {
             addChange(run, guid, { spid, priority: p.priority, kind: 'DELETED', data: null, base: known.base, baseRun: known.run, fields: heldFields(p.capacity) });
@@ -212,6 +219,7 @@ export function recover(view: DssView, input: RunInput): RunState {
     }
   }
   recoverEditorEdits(run);
+  recoverApprovedHolds(run);
   return run;
 }
 

@@ -4,6 +4,7 @@
 // commit writes (RunPlan). The steps are recover (recover.ts), reconcile (reconcile.ts,
 // with match.ts and unite.ts) and the effective action tables (actions.ts).
 import { normalizeContact, type Contact, type Field } from './contact';
+import { HoldSet, type GuardRule, type Hold } from './holds';
 import { Overlay, type DssView } from './overlay';
 import { project, type Capacity } from './projection';
 import type { RecoveryRow } from './recover';
@@ -30,6 +31,10 @@ export interface RunInput {
   /** The online ones (whose retrieve succeeded), in push order, and what each said. */
   reports: Map<Spid, PointReport>;
   editorEdits: EditorEdit[];
+  /** Held mass deletions, the guard's rule (null: off) and the truth's size for it. */
+  holds?: Hold[];
+  guard?: GuardRule | null;
+  truthCount?: () => number;
 }
 
 export interface ConflictDraft {
@@ -119,6 +124,7 @@ export interface RunState {
 
 export function newRunState(view: DssView, input: RunInput): RunState {
   const ov = new Overlay(view, input.runId);
+  if (input.holds?.length) ov.holds = new HoldSet(input.holds);
   return {
     input,
     ov,

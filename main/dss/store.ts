@@ -216,7 +216,8 @@ export class Dss implements DssView {
       actionsFillLacking: p(`INSERT INTO actions (spid, guid, action, seq, since, run)
                              SELECT $spid, t.guid, 'ADD', t.seq, $now, $run FROM truth t
                              WHERE NOT EXISTS (SELECT 1 FROM maps m WHERE m.spid = $spid AND m.guid = t.guid)
-                               AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.spid = $spid AND a.guid = t.guid)`),
+                               AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.spid = $spid AND a.guid = t.guid)
+                               AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.spid = $spid AND h.guid = t.guid)`),
       pushList: p(`SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?
                    ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
       pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),

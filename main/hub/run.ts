@@ -12,6 +12,7 @@ import type { PointReport, RunInput, RunPlan } from '../core/run-state';
 import type { LateAck, PointInfo, ReportedRecord, Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { commit } from '../dss/commit';
+import { safetyInput } from '../dss/holds';
 import type { AckWrite, Dss } from '../dss/store';
 import { LinkLostError, type PushOp, type PushResult, type SyncPoint } from './sync-point';
 import type { RunCounts, RunSummary, SyncProgress, DeviceRecord } from './types';
@@ -81,7 +82,7 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
   // is always online: its queued edits are read last, so an edit made while the devices
   // were read is in this run.
   const { edits, upTo } = dss.editorEdits();
-  const input: RunInput = { runId: run.runId, region: ctx.region, points: run.devices.map(pointInfo), reports, editorEdits: edits };
+  const input: RunInput = { runId: run.runId, region: ctx.region, points: run.devices.map(pointInfo), reports, editorEdits: edits, ...safetyInput(dss.db) };
   let plan: RunPlan;
   try {
     const state = recover(dss, input);

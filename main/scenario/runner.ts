@@ -13,6 +13,7 @@ import { Hub } from '../hub/hub';
 import { HubCrash } from '../hub/run';
 import { toContact, toPartial, type SafetyStep, type Scenario, type ScenarioStep } from './format';
 import { historyOf } from '../dss/history';
+import { DEFAULT_GUARD } from '../core/holds';
 
 export interface ScenarioResult {
   name: string;
@@ -87,6 +88,8 @@ export class ScenarioSession {
     const editor = this.hub.device(EDITOR_SPID)!;
     this.hub.dss.putDevice({ ...editor, priority: scenario.hubPriority });
     this.initialConflicts = this.hub.dss.conflictCount();
+    // The mass-deletion guard is off unless the scenario sets it; `{}` is the default rule.
+    this.hub.setGuard(scenario.guard ? (scenario.guard.deletes === undefined ? DEFAULT_GUARD : { deletes: scenario.guard.deletes, share: null }) : null);
   }
 
   private openHub(): Hub {
@@ -173,6 +176,11 @@ export class ScenarioSession {
     await this.restart();
   }
 
+  /** The run a sync step made, if it was played. */
+  runOf(step: ScenarioStep): number | undefined {
+    return this.runOfStep.get(step);
+  }
+
   /** undo, restore, approve, keep (scenario-format.md). */
   private safetyStep(s: SafetyStep): void {
     if ('undo' in s) {
@@ -184,15 +192,22 @@ export class ScenarioSession {
     if ('restore' in s) {
       const ref = this.keys.get(s.restore);
       if (!ref) throw new Fail(`no contact with key "${s.restore}" was added`);
+      // Its record by GUID, else (re-added under another GUID since) the newest deleted
+      // record that is its duplicate.
       const guid = this.guidOf(ref);
-      if (!guid) throw new Fail(`the hub never held the contact "${s.restore}"`);
-      const deleted = this.hub.recentlyDeleted().find((d) => d.guid === guid);
+      const all = this.hub.recentlyDeleted();
+      const data = normalizeContact(ref.data, this.scenario.region);
+      const deleted = all.find((d) => d.guid === guid) ?? all.find((d) => isDuplicate(data, d.contact));
       if (!deleted) throw new Fail(`the contact "${s.restore}" is not in recently deleted`);
-      const id = this.hub.restoreContact(guid);
+      const id = this.hub.restoreContact(deleted.guid);
       this.keys.set(s.restore, { device: EDITOR_SPID, guid: id, data: deleted.contact });
       return;
     }
-    throw new Fail(`step ${JSON.stringify(s)} is not supported yet`);
+    // (Nothing held from that device: there is nothing to answer.)
+    const dev = 'approve' in s ? s.approve : s.keep;
+    if (!this.hub.holds().some((h) => h.spid === dev)) return;
+    if ('approve' in s) this.hub.approveHolds(dev);
+    else this.hub.keepHolds(dev);
   }
 
   private editorStep(s: Extract<ScenarioStep, { edit: string }>): void {

@@ -9,6 +9,8 @@ import { ConflictsScreen } from './screens/Conflicts';
 import { ContactsScreen } from './screens/Contacts';
 import { DevicesScreen } from './screens/Devices';
 import { PriorityScreen } from './screens/Priority';
+import { RecentlyDeletedScreen } from './screens/RecentlyDeleted';
+import { HoldBanner } from './safety/HoldBanner';
 import { SettingsScreen } from './screens/Settings';
 import { announce, useRunProgress } from './hooks';
 
@@ -18,6 +20,7 @@ const SCREENS = [
   { id: 'priority', label: 'Priority' },
   { id: 'conflicts', label: 'Conflicts' },
   { id: 'activity', label: 'Activity' },
+  { id: 'deleted', label: 'Recently deleted' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
@@ -120,12 +123,14 @@ export function App() {
           {syncError}
         </div>
       )}
+      <HoldBanner />
       <main id="main" className="app-main" tabIndex={-1}>
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'devices' && <DevicesScreen />}
         {screen === 'priority' && <PriorityScreen />}
         {screen === 'conflicts' && <ConflictsScreen />}
         {screen === 'activity' && <ActivityScreen run={run} />}
+        {screen === 'deleted' && <RecentlyDeletedScreen />}
         {screen === 'settings' && <SettingsScreen />}
       </main>
       <div id="announcer" className="visually-hidden" aria-live="polite" role="status" />

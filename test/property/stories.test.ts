@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalizeContact, type Contact } from '../../main/core/contact';
+import { contactSignature, normalizeContact, type Contact } from '../../main/core/contact';
+import type { UndoPreview } from '../../main/hub/safety';
 import { normalizeName } from '../../main/core/duplicates';
 import type { Scenario, ScenarioContact, ScenarioFault, ScenarioStep } from '../../main/scenario/format';
 import { parseScenario } from '../../main/scenario/format';
@@ -27,7 +28,13 @@ type StepPlan =
   | { kind: 'delete'; dev: number; key: number }
   | { kind: 'sync'; online: number[]; faults: FaultPlan[] }
   | { kind: 'reset'; dev: number }
-  | { kind: 'restart' };
+  | { kind: 'restart' }
+  // The safety net: undo an earlier run, restore a deleted contact, a device deleting several
+  // at once (the guard may hold them), and the user's answer to a hold.
+  | { kind: 'undo'; back: number }
+  | { kind: 'restore'; pick: number }
+  | { kind: 'massDelete'; dev: number; n: number }
+  | { kind: 'answer'; dev: number; approve: boolean };
 type FaultPlan =
   | { kind: 'cutRetrieve'; dev: number }
   | { kind: 'cutAfter'; dev: number; k: number; ackLost: boolean }
@@ -47,6 +54,10 @@ const stepArb: fc.Arbitrary<StepPlan> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('sync' as const), online: fc.subarray([0, 1, 2, 3], { minLength: 1 }), faults: fc.array(faultArb, { maxLength: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), dev: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('undo' as const), back: fc.nat(4) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('restore' as const), pick: fc.nat(9) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('massDelete' as const), dev: fc.nat(3), n: fc.integer({ min: 3, max: 6 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('answer' as const), dev: fc.nat(3), approve: fc.boolean() }) },
 );
 const storyArb = fc.record({
   devices: fc.array(
@@ -55,6 +66,8 @@ const storyArb = fc.record({
   ),
   priorities: fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 4, maxLength: 4 }),
   hubPriority: fc.integer({ min: 0, max: 9 }),
+  /** The mass-deletion guard: off, or holding more than this many deletions. */
+  guard: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
   steps: fc.array(stepArb, { minLength: 1, maxLength: 24 }),
 });
 
@@ -99,6 +112,7 @@ async function play(story: Story | (typeof storyArb extends fc.Arbitrary<infer T
     region: 'GB',
     devices,
     hubPriority: story.hubPriority,
+    ...('guard' in story && story.guard !== undefined ? { guard: { deletes: story.guard } } : {}),
     steps: [],
     expect: { converged: true, noDuplicates: true, idempotent: true },
   };
@@ -176,17 +190,109 @@ async function play(story: Story | (typeof storyArb extends fc.Arbitrary<infer T
       case 'restart':
         step = { restart: true };
         break;
+      case 'massDelete': {
+        const id = devices[plan.dev % devices.length]!.id;
+        const held = heldKeys(id).slice(0, plan.n);
+        for (const key of held) {
+          const del: ScenarioStep = { edit: id, delete: key };
+          scenario.steps.push(del);
+          await playStep(scenario, session, del);
+          edits.push({ key, field: 'delete', value: '' });
+        }
+        // ...and syncs them at once.
+        if (held.length > 0) step = { sync: [id], faults: [] };
+        break;
+      }
+      case 'answer': {
+        const id = devices[plan.dev % devices.length]!.id;
+        if (session.hub.holds().some((h) => h.spid === id)) step = plan.approve ? { approve: id } : { keep: id };
+        break;
+      }
+      case 'restore': {
+        // A contact in "recently deleted" the story knows by its key.
+        const deleted = session.hub.recentlyDeleted();
+        const keys = deleted.map((d) => keyOfName(d.contact.fn, nextKey)).filter((k): k is string => k !== undefined);
+        if (keys.length === 0) break;
+        const key = keys[plan.pick % keys.length]!;
+        step = { restore: key };
+        hubDeleted.delete(key);
+        forget(edits, key);
+        edits.push({ key, field: 'add', value: nameOf(Number(key.slice(1))) });
+        break;
+      }
+      case 'undo': {
+        const syncs = scenario.steps.flatMap((s, i) => ('sync' in s && s.sync.length > 0 ? [i] : []));
+        if (syncs.length === 0) break;
+        const target = syncs[Math.max(0, syncs.length - 1 - plan.back)]!;
+        const runId = session.runOf(scenario.steps[target]!);
+        if (runId === undefined) break;
+        const preview = session.hub.undoPreview(runId);
+        const undo: ScenarioStep = { undo: target };
+        scenario.steps.push(undo);
+        await playStep(scenario, session, undo);
+        // The undo is reconciled at once (only the editor online), then checked: the run's
+        // records are back to their earlier version unless changed since.
+        const reconcile: ScenarioStep = { sync: [], faults: [] };
+        scenario.steps.push(reconcile);
+        await playStep(scenario, session, reconcile);
+        checkUndone(session, preview);
+        // What the undo changed supersedes the edits made before.
+        for (const c of preview.changes) {
+          const key = keyOfName((c.then ?? c.now)!.fn, nextKey);
+          if (!key) continue;
+          forget(edits, key);
+          hubDeleted.delete(key);
+          if (c.edit === 'delete') edits.push({ key, field: 'delete', value: '' });
+          else if (c.edit === 'add') edits.push({ key, field: 'add', value: nameOf(Number(key.slice(1))) });
+        }
+        break;
+      }
     }
     if (step) {
       scenario.steps.push(step);
-      try {
-        await session.step(step);
-      } catch (e) {
-        throw new StoryError(scenario, session, e);
-      }
+      await playStep(scenario, session, step);
     }
   }
   return { scenario, session, edits };
+}
+
+async function playStep(scenario: Scenario, session: ScenarioSession, step: ScenarioStep): Promise<void> {
+  try {
+    await session.step(step);
+  } catch (e) {
+    throw new StoryError(scenario, session, e);
+  }
+}
+
+/** The story's key of a contact, by its name (a SIM may have shortened it). */
+function keyOfName(fn: string, keys: number): string | undefined {
+  const n = normalizeName(fn);
+  for (let k = 0; k < keys; k++) {
+    const full = normalizeName(nameOf(k));
+    if (full === n || (n.length >= 10 && full.startsWith(n))) return `k${k}`;
+  }
+  return undefined;
+}
+
+/** A user's action that supersedes a contact's earlier edits (an undo, a restore). */
+function forget(edits: Edit[], key: string): void {
+  for (let i = edits.length - 1; i >= 0; i--) if (edits[i]!.key === key) edits.splice(i, 1);
+}
+
+/** The undo's invariant, once it is reconciled: every record it set back is back to its
+ *  earlier version (one it deleted is gone, one it added back is there). */
+function checkUndone(session: ScenarioSession, preview: UndoPreview): void {
+  const truth = session.hub.contacts();
+  for (const c of preview.changes) {
+    const now = truth.find((r) => r.guid === c.guid)?.contact;
+    if (c.edit === 'delete') {
+      if (now) throw new Error(`undo: ${c.name} (added by the undone run) is still in the truth`);
+    } else if (c.edit === 'update') {
+      if (!now || contactSignature(now) !== contactSignature(c.then!)) throw new Error(`undo: ${c.name} is not back to its version before the run`);
+    } else if (!truth.some((r) => contactSignature(r.contact) === contactSignature(c.then!))) {
+      throw new Error(`undo: ${c.name} (deleted by the undone run) was not added back`);
+    }
+  }
 }
 
 /** A story that failed while being played: it carries what was played, to be written out. */
@@ -251,6 +357,7 @@ function writeStory(scenario: Scenario, seed: number, reason: string): string {
     devices: [{ id: 'hub', priority: scenario.hubPriority }, ...devices],
     steps: scenario.steps,
     expect: { converged: true, noDuplicates: true, idempotent: true },
+    ...(scenario.guard ? { guard: scenario.guard } : {}),
   };
   fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   parseScenario(fs.readFileSync(file, 'utf8'), file); // what we write, the runner reads
@@ -276,6 +383,11 @@ async function checkStories(arb: fc.Arbitrary<Story> | typeof storyArb, runs: nu
       const { scenario, session, edits } = played_;
       try {
         await session.run(session.allDevices()); // the final fault-free run
+        // Deletions still held are answered (kept) first: a device with a hold lacks them.
+        for (let i = 0; i < 3 && session.hub.holds().length > 0; i++) {
+          for (const h of session.hub.holds()) session.hub.keepHolds(h.spid);
+          await session.run(session.allDevices());
+        }
         session.checkConverged(); // 1. converged
         checkNothingLost(session, edits); // 2. nothing lost
         session.checkNoDuplicates(); // 3. no duplicates

@@ -5,6 +5,7 @@
 import type { DeviceStatus, EditNote, RunSummary } from '../../../main/api/contract';
 import { useDevices, useHub, type RunProgress } from '../hooks';
 import { countsLine, deviceError, outcomeLabel, when } from '../words';
+import { UndoSync } from '../safety/UndoSync';
 
 function phaseWords(p: RunProgress['per'][string]): string {
   switch (p.phase) {
@@ -157,6 +158,7 @@ export function ActivityScreen({ run }: { run: RunProgress | null }) {
                 <div className="run-head">
                   <strong>{when(r.finishedAt)}</strong> <span className={`badge ${r.outcome === 'ok' ? 'ok' : r.outcome === 'failed' ? 'bad' : 'warn'}`}>{outcomeLabel(r.outcome)}</span>
                   {r.conflicts > 0 && <span className="muted"> · {r.conflicts === 1 ? '1 conflict resolved' : `${r.conflicts} conflicts resolved`}</span>}
+                  <UndoSync runId={r.id} />
                 </div>
                 {r.error && <p className="error-text">{r.error}</p>}
                 {r.devices.length === 0 && <p className="muted small">Edits made in Concord saved.</p>}

@@ -5,6 +5,7 @@ import type { ContactRow } from '../../../../main/api/contract';
 import { client, request } from '../../../api';
 import { announce } from '../../hooks';
 import { ContactForm } from './ContactForm';
+import { ContactHistory } from '../../safety/ContactHistory';
 import { addressLine, formatBirthday, formatPhone } from './format';
 import './contacts.css';
 
@@ -114,6 +115,7 @@ export function ContactDetail({ guid, region, editing, focus, setMode, notify, o
           </div>
         )}
       </dl>
+      <ContactHistory guid={guid} />
       <div className="toolbar">
         <button
           type="button"

@@ -156,6 +156,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   console.log(`Concord hub running at ${server.url}`);
   if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Pair a SyncML device)`);
+  if (host.lanUrl) console.log(`CardDAV URL: ${host.lanUrl.replace(/\/syncml$/, '/dav/')} (pair each account first: concord device pair carddav NAME --user U --password P)`);
   console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
   const running = () => host.hub.running();
   const closeHub = () => host.close(); // the LAN endpoint first, then the hub, then the phones' links

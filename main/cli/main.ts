@@ -6,6 +6,7 @@ import { HelpRequested, UsageError } from './args';
 import { usageOf, type Command } from './command';
 import { contactsExportCommand, contactsImportCommand } from './contacts';
 import { devicesListCommand, pairSyncmlCommand } from './devices';
+import { pairCarddavCommand } from './pair-carddav';
 import { scenarioRunCommand } from './scenario';
 import { serveCommand } from './serve';
 import { simHandsetCommand } from './sim';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   contactsImportCommand,
   devicesListCommand,
   pairSyncmlCommand,
+  pairCarddavCommand,
   simHandsetCommand,
   ...safetyCommands(),
 ];

@@ -45,7 +45,9 @@ export function mutateCards(dir: string, changed: number, deleted: number, added
 export function fieldsOf(c: Contact): string {
   const n = normalizeContact(c, 'GB');
   const sort = (l: { type: string; value: string }[]) => [...l].map((x) => `${x.type}=${x.value}`).sort();
-  return JSON.stringify([n.fn, n.n, sort(n.tel), sort(n.email), sort(n.adr), n.org, n.title, n.bday, n.note, sort(n.url)]);
+  // SyncEvolution writes a birthday in the basic format (19580409): the same date.
+  const bday = /^\d{4}-\d{2}-\d{2}$/.test(n.bday) ? n.bday.replace(/-/g, '') : n.bday;
+  return JSON.stringify([n.fn, n.n, sort(n.tel), sort(n.email), sort(n.adr), n.org, n.title, bday, n.note, sort(n.url)]);
 }
 
 /** The parsed fields of every card in a folder, sorted (group cards left out). */

@@ -7,6 +7,7 @@ import { equalContacts, normalizeContact, type Contact } from '../../core/contac
 import type { ReportedRecord, Spid } from '../../core/types';
 import { parseVCard, writeVCard, type VCardVersion } from '../../core/vcard';
 import type { CarddavStore } from '../../dss/carddav-store';
+import { mergeCard } from './merge';
 import type { PushOp, PushResult, Retrieved, SkippedRecord, SyncPoint } from '../../hub/sync-point';
 
 /** A strong ETag: the card's bytes decide it. */
@@ -87,6 +88,7 @@ export class CarddavPoint implements SyncPoint {
     const data = op.data as Contact;
     let uid = op.guid;
     let version = this.env.version();
+    let old: string | null = null;
     if (card?.body) {
       try {
         const parsed = parseVCard(card.body);
@@ -95,11 +97,13 @@ export class CarddavPoint implements SyncPoint {
         if (equalContacts(normalizeContact(parsed.contact, this.env.region()), data)) return { op, ok: true, luid: href };
         uid = parsed.uid ?? uid;
         version = parsed.version === '4.0' ? '4.0' : '3.0';
+        old = card.body;
       } catch {
         // an unreadable card is replaced by the truth's
       }
     }
-    const body = writeVCard(data, version, { uid, lineEnding: '\r\n' });
+    const written = writeVCard(data, version, { uid, lineEnding: '\r\n' });
+    const body = (old !== null ? mergeCard(old, written, version, this.env.region(), data) : null) ?? written;
     store.putCard(this.spid, href, etagOf(body), body, revision, false);
     return { op, ok: true, luid: href };
   }

@@ -63,6 +63,8 @@ describe('Apple-style cards', () => {
     expect(after.text).toContain('X-SOCIALPROFILE');
     expect(after.text).toContain('UID:5C2A0D44-1D33-4B2E-9C43-7C6D2A0F1E01');
     expect(after.headers.get('etag')).not.toBe(put.headers.get('etag'));
+    // Only the changed line is new: every other line is the client's, byte for byte.
+    expect(after.text).toBe(APPLE.replace('END:VCARD', 'TITLE:Pianist\r\nEND:VCARD'));
     // The client's stale write is refused.
     expect((await dav(t.base, 'PUT', href, { auth: A, body: APPLE, headers: { 'if-match': put.headers.get('etag')! } })).status).toBe(412);
   });

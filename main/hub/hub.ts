@@ -496,6 +496,14 @@ export class Hub {
         .catch(() => undefined)
         .finally(() => (this.backingUp = null));
     };
+    // History written by a run is indexed by record a moment after it, off the run's path.
+    this.on('changed', (k) => {
+      if (k !== 'history') return;
+      const t = setTimeout(() => {
+        if (!this.closed && !this.stopping && !this.current) historyOf(this.dss.db).catchUp();
+      }, 2000);
+      t.unref?.();
+    });
     this.backupTimer = setTimeout(() => {
       check();
       this.backupTimer = setInterval(check, 60 * 60 * 1000);

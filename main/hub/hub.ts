@@ -489,7 +489,7 @@ export class Hub {
   /** The daily backup: checked a minute after the hub opens, then every hour. */
   private scheduleBackups(): void {
     const check = () => {
-      if (this.closed || this.stopping || this.backingUp) return;
+      if (this.closed || this.stopping || this.backingUp || !this.dss.db.open) return;
       // (History older than a retention the user set goes at the same check.)
       historyOf(this.dss.db).prune(this.now());
       this.backingUp = dailyBackup(this.dss.db, this.dbFile(), this.now())
@@ -500,7 +500,8 @@ export class Hub {
     this.on('changed', (k) => {
       if (k !== 'history') return;
       const t = setTimeout(() => {
-        if (!this.closed && !this.stopping && !this.current) historyOf(this.dss.db).catchUp();
+        // (A DSS closed under the hub, as the scenario runner's restart does, is left alone.)
+        if (!this.closed && !this.stopping && !this.current && this.dss.db.open) historyOf(this.dss.db).catchUp();
       }, 2000);
       t.unref?.();
     });

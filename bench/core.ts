@@ -1,4 +1,4 @@
-// The sync method's benchmarks (issue 2, "Performance"): the first sync of 100,000
+// The sync method's benchmarks: the first sync of 100,000
 // contacts, a run with 1% changed, a run with 10 changes at 10,000 and at 100,000, and
 // duplicate detection of 10,000 incoming ADDs against 100,000. Every measurement runs in a
 // child process of its own, with a real Hub on a real SQLite file in a fresh temp folder.

@@ -3,6 +3,9 @@
 // inputs per second, the slowest single input, heap growth and the failures found (shrunk).
 // The network targets run against a real hub on loopback; HTTP bodies go over one
 // keep-alive connection. Never exits non-zero for a finding: it reports them.
+// CONCORD_FUZZ_SEED picks the inputs (default: a new random seed each run, printed, so a
+// finding replays with CONCORD_FUZZ_SEED=<that seed>).
+import { randomInt } from 'node:crypto';
 import { describeFailures, runFuzz, summary, type FuzzStats, type FuzzTarget } from '../test/fuzz/lib/harness';
 import { apiHttpTarget, keepAliveClient, startFuzzHub, syncmlHttpTarget, syncmlServerTarget, WsClient, wsTarget } from '../test/fuzz/lib/net';
 import { atChannelTarget, atPhonebookTarget, atSessionTarget, syncmlWbxmlTarget, syncmlXmlTarget, vcardTarget } from '../test/fuzz/lib/parsers';
@@ -14,13 +17,25 @@ function count(): number {
   return Number.isSafeInteger(env) && env > 0 ? env : 100_000;
 }
 
+/** The seed of this run: CONCORD_FUZZ_SEED, or a random one. */
+export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.CONCORD_FUZZ_SEED;
+  if (given !== undefined && given !== '') {
+    const v = Number(given);
+    if (!Number.isSafeInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`CONCORD_FUZZ_SEED must be an integer from 0 to ${0xffffffff}, not "${given}"`);
+    return v;
+  }
+  return randomInt(1, 1_000_000);
+}
+
 export async function run(): Promise<void> {
   const n = count();
+  const seed = fuzzSeed();
   const httpN = Math.max(300, Math.round(n / 20));
-  console.log(`\n# Fuzzing: ${n} inputs per parser (${httpN} over real HTTP), seed 1`);
+  console.log(`\n# Fuzzing: ${n} inputs per parser (${httpN} over real HTTP), seed ${seed} (CONCORD_FUZZ_SEED=${seed} replays)`);
   const all: FuzzStats[] = [];
   const go = async <I>(t: FuzzTarget<I>, k = n) => {
-    const s = await runFuzz(t, { n: k, seed: 1 });
+    const s = await runFuzz(t, { n: k, seed });
     console.log(summary(s));
     for (const d of describeFailures(s)) console.log(`    ${d}`);
     all.push(s);

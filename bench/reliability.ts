@@ -1,4 +1,5 @@
-// `npm run bench reliability`: the reliability campaigns of issue 6 at benchmark size.
+// `npm run bench reliability`: the reliability campaigns (process crashes, networks,
+// serial cables) at benchmark size.
 //   CONCORD_REL_KILLS  SIGKILLs of the hub during real syncs (default 500)
 //   CONCORD_REL_CUTS   serial cable cuts/stalls (default 200)
 //   CONCORD_REL_NET    syncs per loss rate in the netns part, and reps per proxy fault (default 10)

@@ -1,4 +1,4 @@
-// SyncML benchmark (issue 4): SyncEvolution's client against the hub, and against
+// SyncML benchmark: SyncEvolution's client against the hub, and against
 // SyncEvolution's own server (server-baseline.sh), same data, same machine. Prints figures;
 // fails nothing on a slow machine. `node bin/run-ts.mjs bench/syncml.ts [N] [--hub-only]`.
 import { execFile, execFileSync } from 'node:child_process';
@@ -57,8 +57,8 @@ export async function run(n = 10_000, opts: { baseline?: boolean } = {}): Promis
     const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, stateDir: path.join(hubData, 'syncml') });
     // Time the hub spends writing what a session received (kept for a resume, Alert 225).
     let keepMs = 0;
-    const keep = ep.server.keep.bind(ep.server);
-    ep.server.keep = (...args) => {
+    const keep = ep.server.resume.keep.bind(ep.server.resume);
+    ep.server.resume.keep = (...args) => {
       const t0 = performance.now();
       keep(...args);
       keepMs += performance.now() - t0;

@@ -1,4 +1,4 @@
-// UI benchmark (issue 5, "Performance"): with 100,000 contacts in the hub, time to the first
+// UI benchmark: with 100,000 contacts in the hub, time to the first
 // painted rows after navigation, search keystroke latency, scroll frame times, and how the
 // UI answers during a sync of 10,000 changes. Prints figures; fails nothing on a slow
 // machine. `node bin/run-ts.mjs bench/ui.ts` (CONCORD_BENCH_N=20000 for a quick look).

@@ -12,7 +12,10 @@ import type {
   WsMessage,
 } from '../main/api/contract';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `closed`: the link dropped, trying again; `stopped`: the hub does not answer at all (it
+ *  is not running), trying again; `unauthorized`: the hub refuses this page's access token
+ *  (an old bookmark, or a new token was made), which trying again cannot mend. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'stopped' | 'unauthorized';
 
 export interface Client {
   call<K extends RequestName>(name: K, args: ArgsOf<K>): Promise<Result<ResultOf<K>>>;
@@ -69,6 +72,17 @@ function wsClient(): Client {
     for (const l of connListeners) l(s);
   };
 
+  /** Why the WebSocket closed: the same hub over plain HTTP says whether it is there and
+   *  takes the token (a refused WebSocket upgrade looks the same as a stopped hub). */
+  const diagnose = async (): Promise<ConnectionState> => {
+    try {
+      const r = await fetch('/api/app:info', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}', cache: 'no-store' });
+      return r.status === 401 ? 'unauthorized' : 'closed';
+    } catch {
+      return 'stopped';
+    }
+  };
+
   const connect = () => {
     const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(`${proto}//${window.location.host}/ws?token=${encodeURIComponent(token)}`);
@@ -104,14 +118,42 @@ function wsClient(): Client {
       }
     };
     socket.onclose = () => {
-      setState('closed');
       for (const [id, done] of pending) {
         pending.delete(id);
         done({ ok: false, error: { code: 'closed', message: 'The connection to the hub was lost. Trying again…' } });
       }
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 5000);
+      void diagnose().then((why) => {
+        setState(why);
+        if (why === 'unauthorized') {
+          for (const m of queue) failQueued(m, why);
+          queue = [];
+          return;
+        }
+        if (why === 'stopped') {
+          for (const m of queue) failQueued(m, why);
+          queue = [];
+        }
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 5000);
+      });
     };
+  };
+  /** What a request says when the hub cannot take it now. */
+  const refusal = (why: 'stopped' | 'unauthorized'): Result<never> => ({
+    ok: false,
+    error: {
+      code: why === 'stopped' ? 'closed' : 'unauthorized',
+      message:
+        why === 'stopped'
+          ? 'The Concord hub is not running, so nothing can be changed now. Start it again; this page reconnects by itself.'
+          : 'The hub refused this page\'s access key. Open Concord again with `concord open`.',
+    },
+  });
+  const failQueued = (text: string, why: 'stopped' | 'unauthorized') => {
+    const id = (JSON.parse(text) as { id: number }).id;
+    const done = pending.get(id);
+    pending.delete(id);
+    done?.(refusal(why));
   };
   connect();
 
@@ -119,6 +161,8 @@ function wsClient(): Client {
     transport: 'websocket',
     call: (name, args) =>
       new Promise((resolve) => {
+        // Read-only while the hub is away: a request fails at once, in plain words.
+        if (state === 'stopped' || state === 'unauthorized') return resolve(refusal(state));
         const id = nextId++;
         pending.set(id, resolve as (r: Result<never>) => void);
         const text = JSON.stringify({ id, channel: name, args });

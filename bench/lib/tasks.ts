@@ -3,7 +3,9 @@
 // real Hub on a real SQLite file in a fresh temp data folder.
 import { performance } from 'node:perf_hooks';
 import { contactOf, normalizeContact, type Contact } from '../../main/core/contact';
-import { planRun, type PointReport } from '../../main/core/reconcile';
+import { planRun } from '../../main/core/reconcile';
+import type { PointReport } from '../../main/core/run-state';
+import { commit } from '../../main/dss/commit';
 import type { ReportedRecord, Spid } from '../../main/core/types';
 import { SimulatedDevice } from '../../main/devices/simulated/device';
 import { Hub } from '../../main/hub/hub';
@@ -52,20 +54,23 @@ export async function timedSync(hub: Hub, spids: Spid[]): Promise<TimedRun> {
   let heapAtCommit = NaN;
   const off = hub.on('progress', (p) => {
     if (p.type === 'device-retrieved') tRetrieved = performance.now();
+    // (Emitted as soon as commit() returns.)
+    if (p.type === 'committed') tCommitEnd = performance.now();
   });
   const dss = hub.dss;
-  const commitPlan = dss.commitPlan;
-  dss.commitPlan = (...args: Parameters<typeof commitPlan>) => {
-    heapAtCommit = process.memoryUsage().heapUsed;
-    tCommitStart = performance.now();
-    const filled = commitPlan.apply(dss, args);
-    tCommitEnd = performance.now();
-    return filled;
+  // commit() calls the write hook first thing, before its transaction.
+  const hook = dss.writeHook;
+  dss.writeHook = (what) => {
+    if (what === 'commit') {
+      heapAtCommit = process.memoryUsage().heapUsed;
+      tCommitStart = performance.now();
+    }
+    hook?.(what);
   };
   const t0 = performance.now();
   const summary = await hub.sync(spids);
   const t1 = performance.now();
-  dss.commitPlan = commitPlan;
+  dss.writeHook = hook;
   off();
   if (summary.outcome !== 'ok') throw new Error(`the run did not succeed: ${summary.outcome} ${summary.error ?? JSON.stringify(summary.counts)}`);
   return {
@@ -248,7 +253,7 @@ export async function duplicates(args: { template: string; n: number; seed: numb
       db.exec('BEGIN');
       try {
         const t0 = performance.now();
-        hub.dss.commitPlan(p.overlay, { runId: 1, now: FIXED_NOW, conflicts: p.conflicts, editorUpTo: null, lostState: p.lostState });
+        commit(hub.dss, p.overlay, { runId: 1, now: FIXED_NOW, conflicts: p.conflicts, editorUpTo: null, lostState: p.lostState });
         commitMs = performance.now() - t0;
       } finally {
         db.exec('ROLLBACK');

@@ -8,6 +8,9 @@
 import type { Contact } from '../core/contact';
 import type { Guid, Spid } from '../core/types';
 import type { ConflictEntry, ContactRow, DeviceLink, DeviceStatus, PendingItem, RunSummary, SyncProgress } from '../hub/types';
+import type { DeletedRecord, HeldDevice, HistoryEntry, UndoPreview } from '../hub/safety';
+
+export type { DeletedRecord, HeldDevice, HistoryEntry, HistoryKind, UndoChange, UndoPreview } from '../hub/safety';
 
 export type { Contact, TypedValue } from '../core/contact';
 export type { Guid, Spid, ActionKind } from '../core/types';
@@ -106,6 +109,15 @@ export interface ImportPreview {
   errors: string[];
 }
 
+/** One edit the user made in Concord, in words ("Changed Anna Berg: phone number"). */
+export interface EditNote {
+  id: number;
+  at: number;
+  /** The contact; null for an edit of many (an import). */
+  guid: Guid | null;
+  text: string;
+}
+
 export interface ImportOutcome {
   added: number;
   updated: number;
@@ -145,6 +157,41 @@ export interface DiscoveredPhone {
   capacity: number;
 }
 
+/** A conflict as the Conflicts screen shows it: the entry the hub logged, and the version the
+ *  user chose with "Use this version" (null until then: the `won` versions are in use). */
+export interface ConflictView extends ConflictEntry {
+  chosen: Spid | null;
+}
+
+/** The SyncML endpoint for laptops and phones on the home network. */
+export interface LanSettings {
+  on: boolean;
+  /** The port it listens on (or will, once turned on). */
+  port: number;
+  /** The URL to type into a device's sync settings; null while off. */
+  url: string | null;
+  /** Why it could not be turned on (a port in use), in plain words; null when all is well. */
+  problem: string | null;
+}
+
+export interface Settings {
+  dataDir: string;
+  lan: LanSettings;
+  /** Whether the desktop app starts when the user logs in; null where this hub cannot say
+   *  (the headless hub: it applies to the desktop app). */
+  startAtLogin: boolean | null;
+}
+
+/** What a device that syncs on the home network needs to be told, after pairing. */
+export interface LanAccount {
+  spid: Spid;
+  /** Which kind of account: the pairing flow shows one set of steps per kind. */
+  kind: 'syncml';
+  /** Null only where the hub has no LAN endpoint to offer (an Api without the app). */
+  url: string | null;
+  user: string;
+}
+
 export type BluetoothProfile = 'serial' | 'dialup' | 'phonebook' | 'object-push';
 
 /** A Bluetooth device paired with this computer (in the system's Bluetooth settings). */
@@ -173,6 +220,9 @@ export interface BluetoothStatus {
 /** Every request: its arguments and the value of a successful result. */
 export interface Requests {
   'app:info': { args: Record<string, never>; result: AppInfo };
+  /** A new access token for the browser UI (`concord serve`): every page opened with the old
+   *  one is shut out and told to open Concord again; the result is the new address. */
+  'app:newToken': { args: Record<string, never>; result: { url: string } };
   'contacts:list': { args: { offset: number; limit: number; query?: string }; result: ContactPage };
   'contacts:get': { args: { guid: Guid }; result: ContactRow };
   /** Queues an add in the hub's editor; the contact appears after the next (automatic) run. */
@@ -197,7 +247,7 @@ export interface Requests {
   'devices:setAutoSync': { args: { spid: Spid; on: boolean }; result: null };
   /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
    *  The same user again re-pairs that device with a new password. */
-  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: { spid: Spid } };
+  'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: LanAccount };
   /** Phones connected now that are not paired. */
   'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
   /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
@@ -209,10 +259,32 @@ export interface Requests {
   /** Pairs a Bluetooth device as a sync point (in one click); with autoSync it syncs now and
    *  whenever it comes in range. */
   'bluetooth:pair': { args: { address: string; autoSync: boolean }; result: { spid: Spid } };
-  'conflicts:list': { args: { limit?: number }; result: ConflictEntry[] };
+  'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
   'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  // The safety net (sync-method.md): undo a run, recently deleted, a contact's history,
+  // held mass deletions.
+  /** What undoing a run would change, on which devices, and what it leaves alone. */
+  'runs:undoPreview': { args: { runId: number }; result: UndoPreview };
+  /** Queues the undo as editor edits; reconciled at the next (automatic) run. */
+  'runs:undo': { args: { runId: number }; result: UndoPreview };
+  'contacts:deleted': { args: Record<string, never>; result: DeletedRecord[] };
+  /** Restores a deleted contact under a new GUID (it leaves "Recently deleted"). */
+  'contacts:restore': { args: { guid: Guid }; result: { queued: Guid } };
+  'contacts:history': { args: { guid: Guid }; result: HistoryEntry[] };
+  'holds:list': { args: Record<string, never>; result: HeldDevice[] };
+  /** "Delete them everywhere": reconciled at the next run. */
+  'holds:approve': { args: { spid: Spid }; result: { count: number } };
+  /** "Keep them": the device gets them back at its next sync. */
+  'holds:keep': { args: { spid: Spid }; result: { count: number } };
+  /** The user's edits in Concord, newest first. */
+  'activity:edits': { args: { limit?: number }; result: EditNote[] };
+  'settings:get': { args: Record<string, never>; result: Settings };
+  /** Turns the SyncML endpoint on or off now, and remembers it for the next start. */
+  'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
+  /** The desktop app only; the headless hub refuses it in plain words. */
+  'settings:setStartAtLogin': { args: { on: boolean }; result: Settings };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -236,6 +308,7 @@ export type ResultOf<K extends RequestName> = Requests[K]['result'];
 // listing it here fails to compile (and the preload would not expose it).
 const requestNames = {
   'app:info': true,
+  'app:newToken': true,
   'contacts:list': true,
   'contacts:get': true,
   'contacts:add': true,
@@ -262,6 +335,18 @@ const requestNames = {
   'conflicts:resolve': true,
   'sync:run': true,
   'sync:history': true,
+  'runs:undoPreview': true,
+  'runs:undo': true,
+  'contacts:deleted': true,
+  'contacts:restore': true,
+  'contacts:history': true,
+  'holds:list': true,
+  'holds:approve': true,
+  'holds:keep': true,
+  'activity:edits': true,
+  'settings:get': true,
+  'settings:setLan': true,
+  'settings:setStartAtLogin': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
 const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true, 'bluetooth:changed': true } satisfies Record<EventName, true>;

@@ -1,32 +1,34 @@
 // The handlers of the contract: each request's arguments are validated at run time, then
 // the hub is called. Transport-agnostic: the WebSocket server and the Electron utility
 // process both feed `Api.call(channel, args)` and forward `Api.on` events.
-import { contactOf, equalContacts, normalizeContact, displayName, type Contact, type TypedValue } from '../core/contact';
-import { DuplicateIndex } from '../core/duplicates';
+import { contactOf, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
-import { PairError, pairSyncmlDevice } from '../devices/syncml/pair';
 import { HubError, type Hub } from '../hub/hub';
 import type { SyncProgress } from '../hub/types';
 import {
   LIMITS,
   REQUEST_NAMES,
   type ArgsOf,
+  type ConflictView,
   type BluetoothStatus,
   type DiscoveredPhone,
+  type LanSettings,
+  type Settings,
   type ErrorCode,
   type EventName,
   type FieldProblem,
   type Events,
-  type ImportItem,
-  type ImportPreview,
   type RequestName,
   type Result,
   type ResultOf,
 } from './contract';
+import { describeImport, describeUpdate, editName, editNotes, noteEdit } from './edits';
 import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
-import { parseCards, writeCards } from './vcard';
+import { applyImport, planImport } from './import';
+import { writeCards } from './vcard';
+import { safetyHandlers } from './safety';
 
 const spid = str(200, { min: 1 });
 const guid = str(200, { min: 1 });
@@ -45,6 +47,7 @@ const btAddress: Check<string> = (x, path) => {
 /** One validator per request, typed against the contract so they cannot drift apart. */
 const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'app:info': obj({}),
+  'app:newToken': obj({}),
   'contacts:list': obj({ offset: int(0, 10_000_000), limit: int(1, LIMITS.maxPage), query: optional(str(LIMITS.maxQuery)) }),
   'contacts:get': obj({ guid }),
   'contacts:add': obj({ contact }),
@@ -71,6 +74,18 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'conflicts:resolve': obj({ id: int(0, Number.MAX_SAFE_INTEGER), spid }),
   'sync:run': obj({}),
   'sync:history': obj({ limit: optional(int(1, 1000)) }),
+  'runs:undoPreview': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'runs:undo': obj({ runId: int(1, Number.MAX_SAFE_INTEGER) }),
+  'contacts:deleted': obj({}),
+  'contacts:restore': obj({ guid }),
+  'contacts:history': obj({ guid }),
+  'holds:list': obj({}),
+  'holds:approve': obj({ spid }),
+  'holds:keep': obj({ spid }),
+  'activity:edits': obj({ limit: optional(int(1, 1000)) }),
+  'settings:get': obj({}),
+  'settings:setLan': obj({ on: bool, port: optional(int(1, 65535)) }),
+  'settings:setStartAtLogin': obj({ on: bool }),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -81,6 +96,9 @@ export interface DeviceServices {
   /** Pairs the phone, attaches it and, with autoSync, syncs it now. */
   pairPhone(spid: Spid, autoSync: boolean, name?: string): Promise<void>;
   ignorePhone(spid: Spid): void;
+  /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
+   *  ApiError('invalid', why) for a login that cannot be used. (Absent: not offered here.) */
+  pairSyncml?(name: string, user: string, password: string): { spid: Spid };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
   /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
   bluetooth?: {
@@ -90,9 +108,29 @@ export interface DeviceServices {
   };
 }
 
+/** The SyncML endpoint of the app around the hub, switched at run time (Settings). */
+export interface LanServices {
+  /** The endpoint now. */
+  lan(): LanSettings;
+  /** Starts or stops it now and remembers the choice for the next start; a port that is in
+   *  use leaves it off with the reason in `problem`. */
+  setLan(on: boolean, port?: number): Promise<LanSettings>;
+}
+
+/** Where the hub keeps the user's choice of a version of each conflict (a preference per
+ *  conflict: the conflict log itself records only when). */
+const chosenKey = (id: number) => `conflict.${id}.chosen`;
+
+const LAN_OFF: LanSettings = { on: false, port: 0, url: null, problem: 'LAN sync is not available in this hub.' };
+
 /** Checks a request's arguments against the contract; throws BadRequest. */
 export function validateArgs<K extends RequestName>(name: K, args: unknown): ArgsOf<K> {
   return (validators[name] as Check<ArgsOf<K>>)(args, '');
+}
+
+/** The browser UI's access (`concord serve` provides it once its server listens). */
+export interface UiAccessService {
+  newToken(): Promise<{ url: string }> | { url: string };
 }
 
 export interface ApiOptions {
@@ -101,6 +139,7 @@ export interface ApiOptions {
   demo?: boolean;
   version?: string;
   devices?: DeviceServices;
+  lan?: LanServices;
 }
 
 export type AnyListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -134,6 +173,7 @@ export class Api implements ApiLike {
   private readonly listeners = new Set<AnyListener>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly handlers: Handlers;
+  private access: UiAccessService | null = null;
   /** Last forwarded push progress per device (time), to throttle 10,000 acks to ~20/s. */
   private readonly lastPush = new Map<Spid, number>();
 
@@ -153,6 +193,11 @@ export class Api implements ApiLike {
     const bt = opts.devices?.bluetooth;
     if (bt) this.unsubscribe.push(bt.onChanged((s) => this.emit('bluetooth:changed', s)));
     this.handlers = this.makeHandlers();
+  }
+
+  /** Called by `concord serve` once the browser UI's server listens. */
+  provideAccess(access: UiAccessService): void {
+    this.access = access;
   }
 
   dispose(): void {
@@ -201,7 +246,6 @@ export class Api implements ApiLike {
       if (e instanceof BadRequest) return errorResult('bad-request', `${name}: ${e.message}.`);
       if (e instanceof ApiError) return errorResult(e.code, e.message, e.problems);
       if (e instanceof HubError) return errorResult(e.code, e.message);
-      if (e instanceof PairError) return errorResult('invalid', e.message);
       console.error(`concord: ${name} failed`, e);
       return errorResult('internal', `The hub could not do that (${(e as Error)?.message ?? String(e)}).`);
     }
@@ -222,8 +266,12 @@ export class Api implements ApiLike {
         region: hub.region(),
         demo: this.opts.demo ?? false,
         running: hub.running(),
-        lanUrl: this.opts.devices?.lanUrl() ?? null,
+        lanUrl: this.opts.lan?.lan().url ?? this.opts.devices?.lanUrl() ?? null,
       }),
+      'app:newToken': async () => {
+        if (!this.access) throw new ApiError('invalid', 'This hub has no browser address to protect (the desktop app\'s window needs no access token).');
+        return this.access.newToken();
+      },
       'contacts:list': ({ offset, limit, query }) => this.index.page(offset, limit, query),
       'contacts:get': ({ guid }) => {
         const row = hub.contact(guid);
@@ -233,13 +281,17 @@ export class Api implements ApiLike {
       'contacts:add': ({ contact }) => {
         const c = contactOf(contact);
         refuseProblems(contactProblems(c, hub.region()));
-        return { queued: hub.editor.add(c) };
+        const queued = hub.editor.add(c);
+        noteEdit(hub, queued, `Added ${editName(c)}`);
+        return { queued };
       },
       'contacts:update': ({ guid, contact }) => {
         const before = hub.contact(guid);
         if (!before) throw new ApiError('not-found', 'That contact no longer exists.');
         refuseProblems(contactProblems(contact, hub.region(), before.contact));
         hub.editor.update(guid, contact);
+        const said = describeUpdate(before.contact, contactOf(contact), hub.region());
+        if (said) noteEdit(hub, guid, said);
         return null;
       },
       'contacts:check': ({ contact, guid }) => {
@@ -250,29 +302,23 @@ export class Api implements ApiLike {
         };
       },
       'contacts:delete': ({ guid }) => {
+        const before = hub.contact(guid);
         hub.editor.delete(guid);
+        noteEdit(hub, guid, `Deleted ${before ? editName(before.contact) : 'a contact'}`);
         return null;
       },
-      'contacts:importPreview': ({ text }) => this.importPlan(text).preview,
+      'contacts:importPreview': ({ text }) => planImport(hub, text).preview,
       'contacts:import': ({ text, skip }) => {
-        const { preview, data } = this.importPlan(text);
+        const plan = planImport(hub, text);
+        const out = applyImport(plan, hub.editor, skip ?? []);
         const skipped = new Set(skip ?? []);
-        const out = { added: 0, updated: 0, skipped: 0 };
-        for (const item of preview.items) {
-          const c = data.get(item.index)!;
-          if (item.action === 'skip' || skipped.has(item.index)) out.skipped++;
-          else if (item.action === 'add') {
-            hub.editor.add(c);
-            out.added++;
-          } else {
-            hub.editor.update(item.guid!, c);
-            out.updated++;
-          }
-        }
+        const done = plan.preview.items.filter((i) => i.action !== 'skip' && !skipped.has(i.index));
+        const said = describeImport(done.filter((i) => i.action === 'add').map((i) => i.name), done.filter((i) => i.action === 'update').map((i) => i.name));
+        if (said) noteEdit(hub, null, said);
         return out;
       },
       'contacts:export': ({ version, guids }) => {
-        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)?.contact).filter((c): c is Contact => !!c);
+        const list = (guids ?? this.index.guids()).map((g) => hub.contact(g)).filter((r) => r !== undefined).map((r) => ({ contact: r.contact, uid: r.guid }));
         const day = new Date().toISOString().slice(0, 10);
         return { filename: `concord-contacts-${day}.vcf`, text: writeCards(list, version), count: list.length };
       },
@@ -303,8 +349,14 @@ export class Api implements ApiLike {
         return null;
       },
       'devices:pairSyncml': ({ name, user, password }) => {
-        const d = pairSyncmlDevice(hub, name.trim() || name, user, password);
-        return { spid: d.spid };
+        // A login the hub cannot be reached at is a dead end: pair only while LAN sync is on.
+        // (An Api without the app around it, as in a test of the handlers alone, has no say.)
+        const lan = this.opts.lan?.lan();
+        if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
+        const pair = this.opts.devices?.pairSyncml;
+        if (!pair) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
+        const { spid } = pair(name.trim() || name, user, password);
+        return { spid, kind: 'syncml', url: lan?.url ?? null, user };
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {
@@ -329,90 +381,43 @@ export class Api implements ApiLike {
         this.opts.devices?.ignorePhone(spid);
         return null;
       },
-      'conflicts:list': ({ limit }) => [...hub.conflicts(limit)].sort((a, b) => b.at - a.at || b.id - a.id),
+      'conflicts:list': ({ limit }) =>
+        [...hub.conflicts(limit)]
+          .sort((a, b) => b.at - a.at || b.id - a.id)
+          .map((c): ConflictView => ({ ...c, chosen: c.resolvedAt !== null ? (hub.dss.pref(chosenKey(c.id)) ?? null) : null })),
       'conflicts:resolve': ({ id, spid }) => {
         hub.useConflictVersion(id, spid);
+        const c = hub.dss.conflict(id);
+        const who = c && (c.versions.find((v) => v.spid === spid)?.contact ?? c.result);
+        noteEdit(hub, c?.guid ?? null, `Used the version from ${hub.device(spid)?.name ?? spid} for ${who ? editName(who) : 'a contact'}`);
+        hub.dss.setPref(chosenKey(id), spid);
+        this.emit('hub:changed', 'conflicts');
         return null;
       },
       'sync:run': () => hub.sync(),
       'sync:history': ({ limit }) => hub.history(limit),
+      ...safetyHandlers(hub),
+      'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
+      'settings:get': () => this.settings(),
+      'settings:setLan': async ({ on, port }) => {
+        if (!this.opts.lan) throw new ApiError('invalid', LAN_OFF.problem!);
+        await this.opts.lan.setLan(on, port);
+        this.emit('hub:changed', 'settings');
+        return this.settings();
+      },
+      'settings:setStartAtLogin': () => {
+        // The desktop app answers this itself (electron-main.ts); a hub reached here is headless.
+        throw new ApiError('invalid', 'Start at login applies to the Concord desktop app. This hub runs as `concord serve`: add that command to your system\'s startup programs instead.');
+      },
     };
   }
 
-  /** What an import would do, card by card: add, update (fill in what the existing contact
-   *  lacks — an import never removes or overwrites), or skip as a duplicate. */
-  private importPlan(text: string): { preview: ImportPreview; data: Map<number, Contact> } {
-    const region = this.hub.region();
-    const parsed = parseCards(text);
-    const index = new DuplicateIndex<string>();
-    const existing = new Map<string, Contact>();
-    for (const row of this.hub.contacts()) {
-      index.add(row.guid, row.contact);
-      existing.set(row.guid, row.contact);
-    }
-    const items: ImportItem[] = [];
-    const data = new Map<number, Contact>();
-    for (const { index: i, contact: raw } of parsed.contacts) {
-      const c = normalizeContact(contactOf(raw), region);
-      const name = displayName(c) || '(no name)';
-      if (!displayName(c)) {
-        items.push({ index: i, action: 'skip', name, reason: 'The card has no name, number or e-mail.' });
-        continue;
-      }
-      const match = index.find(c)[0];
-      if (match === undefined) {
-        items.push({ index: i, action: 'add', name, reason: 'New contact.' });
-        index.add(`file:${i}`, c);
-        existing.set(`file:${i}`, c);
-        data.set(i, c);
-        continue;
-      }
-      const old = existing.get(match)!;
-      if (match.startsWith('file:')) {
-        items.push({ index: i, action: 'skip', name, reason: `Duplicate of card ${Number(match.slice(5)) + 1} in this file.` });
-        continue;
-      }
-      const merged = fillIn(old, c);
-      if (equalContacts(merged, old)) {
-        items.push({ index: i, action: 'skip', name, guid: match, reason: `Already in Concord as ${displayName(old)}.` });
-      } else {
-        items.push({ index: i, action: 'update', name, guid: match, reason: `Adds ${describeAdded(old, merged)} to ${displayName(old)}.` });
-        data.set(i, merged);
-        existing.set(match, merged);
-      }
-    }
-    const counts = { add: 0, update: 0, skip: 0 };
-    for (const it of items) counts[it.action]++;
-    return { preview: { items, counts, errors: parsed.errors }, data };
+  private settings(): Settings {
+    return { dataDir: this.opts.dataDir, lan: this.opts.lan?.lan() ?? LAN_OFF, startAtLogin: null };
   }
 }
 
 /** An edit the user must correct: refused with every problem, the first one in the message. */
 function refuseProblems(problems: FieldProblem[]): void {
   if (problems.length > 0) throw new ApiError('invalid', problems[0]!.message, problems);
-}
-
-function fillIn(old: Contact, incoming: Contact): Contact {
-  const out = contactOf(old);
-  for (const f of ['fn', 'org', 'title', 'bday', 'note'] as const) if (!out[f] && incoming[f]) out[f] = incoming[f];
-  if (out.n.length === 0) out.n = [...incoming.n];
-  for (const f of ['tel', 'email', 'adr', 'url'] as const) {
-    const have = new Set(out[f].map((v) => v.value.toLowerCase()));
-    for (const v of incoming[f]) if (!have.has(v.value.toLowerCase())) out[f].push({ ...v } as TypedValue);
-  }
-  return out;
-}
-
-function describeAdded(old: Contact, merged: Contact): string {
-  const parts: string[] = [];
-  const n = (k: 'tel' | 'email' | 'adr' | 'url', one: string, many: string) => {
-    const d = merged[k].length - old[k].length;
-    if (d > 0) parts.push(`${d} ${d === 1 ? one : many}`);
-  };
-  n('tel', 'number', 'numbers');
-  n('email', 'e-mail', 'e-mails');
-  n('adr', 'address', 'addresses');
-  n('url', 'web address', 'web addresses');
-  for (const f of ['org', 'title', 'bday', 'note'] as const) if (!old[f] && merged[f]) parts.push(f === 'org' ? 'the organisation' : f === 'bday' ? 'the birthday' : `the ${f}`);
-  return parts.join(', ') || 'details';
 }

@@ -1,36 +1,37 @@
-// The one place the API reads and writes .vcf files. The project's codec (main/core/vcard:
-// parseVCards / writeVCard, 2.1, 3.0 and 4.0) is being written by another engineer; until it
-// lands this bridge uses the SyncML adapter's interim 3.0 reader and writer, so import and
-// export work end to end. Swap the two bodies when main/core/vcard exists; callers stay.
+// The one place the API reads and writes .vcf files, through the project's codec
+// (main/core/vcard: 2.1, 3.0 and 4.0). The UI's import and export and the command line's
+// `concord contacts import/export` use it alike.
 import type { Contact } from '../core/contact';
-import { contactToVcard, vcardToContact } from '../devices/syncml/vcard';
-import type { VCardVersion } from './contract';
+import { parseVCards, writeVCard, type VCardVersion } from '../core/vcard';
 
 export interface ParsedCards {
+  /** `index`: the card's place in the file (0-based, cards that failed counted). */
   contacts: { index: number; contact: Contact }[];
   errors: string[];
 }
 
-/** Splits a file into cards (any version; folded lines are the reader's business). */
-export function parseCards(text: string): ParsedCards {
+/** Every card of a file (any version, many cards); a card that cannot be read is reported
+ *  by its place in the file and the others are kept. */
+export function parseCards(input: string | Uint8Array): ParsedCards {
+  const { cards, errors: problems } = parseVCards(input);
+  const failed = new Set(problems.filter((p) => p.index >= 0).map((p) => p.index));
   const contacts: ParsedCards['contacts'] = [];
-  const errors: string[] = [];
-  const re = /BEGIN:VCARD[\s\S]*?END:VCARD/gi;
   let index = 0;
-  for (const m of text.matchAll(re)) {
-    try {
-      contacts.push({ index, contact: vcardToContact(m[0]) });
-    } catch (e) {
-      errors.push(`Card ${index + 1} could not be read: ${(e as Error).message}.`);
-    }
+  for (const card of cards) {
+    while (failed.has(index)) index++;
+    contacts.push({ index, contact: card.contact });
     index++;
   }
-  if (index === 0 && text.trim() !== '') errors.push('The file holds no vCard (no BEGIN:VCARD … END:VCARD).');
+  const errors = problems.map((p) =>
+    p.index >= 0 ? `Card ${p.index + 1} could not be read (line ${p.line}): ${p.message.replace(/^line \d+: /, '')}.` : `${p.message.replace(/^line \d+: /, '')} (line ${p.line}).`,
+  );
+  const empty = typeof input === 'string' ? input.trim() === '' : input.length === 0;
+  if (cards.length === 0 && problems.length === 0 && !empty) errors.push('The file holds no vCard (no BEGIN:VCARD … END:VCARD).');
   return { contacts, errors };
 }
 
-export function writeCards(contacts: readonly Contact[], version: VCardVersion): string {
-  // The interim writer speaks 3.0; the version line is the only part 2.1/4.0 readers insist
-  // on for the fields written here.
-  return contacts.map((c) => contactToVcard(c).replace('VERSION:3.0', `VERSION:${version}`)).join('');
+/** The contacts as one file of cards of `version`, each with its UID when given. A contact
+ *  without a structured name gets an N derived from its formatted name. */
+export function writeCards(list: readonly { contact: Contact; uid?: string }[], version: VCardVersion): string {
+  return list.map(({ contact, uid }) => writeVCard(contact, version, { nameFromFn: true, ...(uid !== undefined ? { uid } : {}) })).join('');
 }

@@ -27,6 +27,9 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Replaces the access token: pages with the old one are refused from now on, and the
+   *  WebSockets they hold are closed once the reply that carried the news has gone out. */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
@@ -75,7 +78,7 @@ function reply(id: number | null, code: ErrorCode, message: string): WsMessage {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? newToken();
+  let token = opts.token ?? newToken();
   const maxBytes = opts.maxMessageBytes ?? LIMITS.maxMessageBytes;
   const staticRoot = path.resolve(opts.staticDir);
   const sockets = new Set<WebSocket>();
@@ -226,6 +229,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
+    setToken: (t: string) => {
+      token = t;
+      const open = [...sockets];
+      setTimeout(() => {
+        for (const ws of open) ws.close(4001, 'The access token was changed.');
+      }, 300).unref();
+    },
     close: async () => {
       unsubscribe();
       for (const ws of sockets) ws.close(1001, 'The hub is shutting down.');

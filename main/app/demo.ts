@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { contactOf, type Contact } from '../core/contact';
-import { SimHandset } from '../devices/at-phonebook/simulator';
+import { SimHandset, type SimEntry } from '../devices/at-phonebook/simulator';
 import { SimulatedDevice, type SimulatedDeviceOptions, type SimulatedDeviceState } from '../devices/simulated/device';
 import type { Hub } from '../hub/hub';
 
@@ -215,6 +215,9 @@ export async function setUpDemo(hub: Hub, opts: DemoOptions): Promise<Demo> {
   const off = hub.on('progress', (p) => {
     if (p.type === 'run-finished' && p.summary.devices.length > 0) next();
   });
+  // The demo opens with its first conflicts on the Conflicts screen: the first start syncs
+  // the edits just made on the devices (and the next batch is staged for "Sync now").
+  if (firstStart) await hub.sync([DEMO_PHONE, DEMO_LAPTOP]);
   let disposed = false;
   return {
     phone,
@@ -240,9 +243,22 @@ export interface DemoPhone {
 
 export const haveSocat = (): boolean => spawnSync('sh', ['-c', 'command -v socat'], { stdio: 'ignore' }).status === 0;
 
+export const demoPhoneFile = (dataDir: string): string => path.join(dataDir, 'demo-handset.json');
+
+/** The handset's phonebook as it stands, to keep across restarts: storage → [index, entry]. */
+type Phonebook = Record<string, [number, SimEntry][]>;
+
+function phonebookOf(sim: SimHandset): Phonebook {
+  const out: Phonebook = {};
+  for (const [name, st] of sim.storages) out[name] = [...st.entries];
+  return out;
+}
+
 /** The handset simulator (a SIM of 250 and a phone memory of 1,000 entries, some filled)
- *  serving one end of a socat pty pair; null (and why) when socat is not installed. */
-export async function startDemoPhone(log: (s: string) => void = console.log): Promise<DemoPhone | null> {
+ *  serving one end of a socat pty pair; null (and why) when socat is not installed. With a
+ *  data folder its phonebook is kept there, as a real phone keeps its own: a restart finds
+ *  what the hub wrote to it, not the first fill again. */
+export async function startDemoPhone(log: (s: string) => void = console.log, dataDir?: string): Promise<DemoPhone | null> {
   if (!haveSocat()) {
     log('Demo phone skipped: socat is not installed (apt-get install socat).');
     return null;
@@ -262,12 +278,44 @@ export async function startDemoPhone(log: (s: string) => void = console.log): Pr
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  const sim = new SimHandset({ baud: 115200, charsets: ['GSM', 'UCS2'], fill: { SM: 25, ME: 40 }, manufacturer: 'Concord', model: 'Demo handset', imei: '356938035643809', imsi: '234150999999999' });
+  const file = dataDir ? demoPhoneFile(dataDir) : null;
+  let kept: Phonebook | null = null;
+  if (file && existsSync(file)) {
+    try {
+      kept = (JSON.parse(readFileSync(file, 'utf8')) as { format: number; phonebook: Phonebook }).phonebook;
+    } catch (e) {
+      log(`Demo phone: ${file} could not be read (${(e as Error).message}); it starts with its first phonebook.`);
+    }
+  }
+  const sim = new SimHandset({ baud: 115200, charsets: ['GSM', 'UCS2'], fill: kept ? {} : { SM: 25, ME: 40 }, manufacturer: 'Concord', model: 'Demo handset', imei: '356938035643809', imsi: '234150999999999' });
+  if (kept) for (const [name, entries] of Object.entries(kept)) {
+    const st = sim.storages.get(name);
+    if (st) st.entries = new Map(entries);
+  }
+  let saved = '';
+  const save = () => {
+    if (!file) return;
+    const text = JSON.stringify({ format: 1, phonebook: phonebookOf(sim) });
+    if (text === saved) return;
+    try {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+      saved = text;
+    } catch (e) {
+      log(`Demo phone: its phonebook could not be saved (${(e as Error).message}).`);
+    }
+  };
+  save();
+  // The handset writes its phonebook as the hub's commands arrive; kept every second.
+  const timer = setInterval(save, 1000);
+  timer.unref();
   sim.serve(phoneEnd);
   return {
     path: hostEnd,
     sim,
     close: async () => {
+      clearInterval(timer);
+      save();
       if (proc.exitCode === null) proc.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });

@@ -5,8 +5,9 @@
 import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { REQUEST_NAMES, type Events, type Result, type RunSummary } from '../api/contract';
+import { REQUEST_NAMES, type Events, type Result, type RunSummary, type Settings } from '../api/contract';
 import type { HostIn, HostOut } from './hub-host';
+import { setStartsAtLogin, startsAtLogin, type LoginItemSystem } from './login-item';
 import { defaultDataDir } from './paths';
 import { APP_HOST, APP_SCHEME, APP_URL, CSP, WINDOW_OPEN_DECISION, isAllowedNavigation, isTrustedSender, permissionDecision, windowOptions } from './security';
 
@@ -43,6 +44,40 @@ function callHub(channel: string, args: unknown): Promise<Result<unknown>> {
     waiting.set(id, resolve);
     hub.postMessage({ type: 'call', id, channel, args } satisfies HostIn);
   });
+}
+
+/** How this app is started at login: Electron's login items, or (Linux) an autostart entry
+ *  that runs the AppImage, or electron with this app's folder; into the tray only. */
+function loginItems(): LoginItemSystem {
+  const command = process.env.APPIMAGE ? [process.env.APPIMAGE] : app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()];
+  return {
+    platform: process.platform,
+    env: process.env,
+    home: app.getPath('home'),
+    command,
+    electron: {
+      get: () => app.getLoginItemSettings().openAtLogin,
+      set: (on) => app.setLoginItemSettings({ openAtLogin: on, args: ['--hidden'] }),
+    },
+  };
+}
+
+/** Start at login is the desktop app's own setting (the hub in its utility process cannot
+ *  set it): answered here; the rest of Settings by the hub. */
+async function settingsCall(name: string, args: unknown): Promise<Result<unknown>> {
+  if (name === 'settings:setStartAtLogin') {
+    const on = (args as { on?: unknown } | null)?.on;
+    if (typeof on !== 'boolean') return { ok: false, error: { code: 'bad-request', message: 'settings:setStartAtLogin: on must be true or false.' } };
+    try {
+      setStartsAtLogin(loginItems(), on);
+    } catch (e) {
+      return { ok: false, error: { code: 'internal', message: `Concord could not change how it starts at login (${(e as Error).message}).` } };
+    }
+    rebuildTrayMenu();
+    return settingsCall('settings:get', {});
+  }
+  const r = await callHub(name, args);
+  return r.ok ? { ok: true, value: { ...(r.value as Settings), startAtLogin: startsAtLogin(loginItems()) } } : r;
 }
 
 function startHub(): void {
@@ -134,8 +169,8 @@ function rebuildTrayMenu(): void {
       {
         label: 'Start at login',
         type: 'checkbox',
-        checked: app.getLoginItemSettings().openAtLogin,
-        click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked }),
+        checked: startsAtLogin(loginItems()),
+        click: (item) => setStartsAtLogin(loginItems(), item.checked),
       },
       { type: 'separator' },
       { label: 'Quit Concord', click: () => app.quit() },
@@ -194,14 +229,15 @@ function start(): void {
       if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
         return { ok: false, error: { code: 'unauthorized', message: 'Requests are accepted only from the Concord window.' } };
       }
-      return callHub(name, args);
+      return name.startsWith('settings:') ? settingsCall(name, args) : callHub(name, args);
     });
   }
   startHub();
   tray = new Tray(nativeImage.createFromDataURL(TRAY_ICON));
   tray.on('click', () => showWindow());
   setStatus(status);
-  createWindow();
+  // Started at login: into the tray only; the window opens from the tray (or a second start).
+  if (!process.argv.includes('--hidden')) createWindow();
 }
 
 // Closing the window keeps the hub and tray running (syncs go on); Quit stops both.

@@ -18,6 +18,7 @@ export type ToServer =
   | { type: 'reply'; id: number; result: unknown }
   | { type: 'contacts'; id: number; rows: ContactRow[] }
   | { type: 'event'; event: string; payload: unknown }
+  | { type: 'set-token'; token: string }
   | { type: 'shutdown' };
 
 export interface MessagePortLike {

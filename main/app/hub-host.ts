@@ -3,6 +3,7 @@
 // LAN sync on (`--lan-port N [--lan-host ADDR]`), the SyncML endpoint. It speaks to the main
 // process over parentPort with the same framing as the WebSocket: {type:'call', id, channel,
 // args} in, {type:'reply', id, result} and {type:'event', event, payload} out.
+import { parseCommandArgs, portValue } from '../cli/args';
 import { startHost, type HubHost } from './host';
 
 export type HostIn = { type: 'call'; id: number; channel: string; args: unknown } | { type: 'shutdown' };
@@ -22,21 +23,21 @@ async function main(): Promise<void> {
   const port = (process as unknown as { parentPort?: Port }).parentPort;
   if (!port) throw new Error('hub-host runs only as an Electron utility process');
   const post = (m: HostOut) => port.postMessage(m);
-  const dataDir = process.argv[2];
-  if (!dataDir) throw new Error('hub-host needs the data folder as its first argument');
-  const argv = process.argv;
-  const flag = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const lanPort = flag('--lan-port');
+  // Passed by electron-main.ts: DATA_DIR [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR]].
+  const { values: v, positionals } = parseCommandArgs(
+    process.argv.slice(2),
+    { demo: { type: 'boolean' }, 'demo-phone': { type: 'boolean' }, 'lan-port': { type: 'string' }, 'lan-host': { type: 'string' } },
+    { min: 1, max: 1, names: 'the data folder' },
+  );
+  const dataDir = positionals[0]!;
+  const lanPort = v['lan-port'] !== undefined ? portValue('--lan-port', v['lan-port']) : undefined;
   let host: HubHost;
   try {
     host = await startHost({
       dataDir,
-      demo: argv.includes('--demo'),
-      demoPhone: argv.includes('--demo-phone'),
-      ...(lanPort !== undefined ? { lan: { host: flag('--lan-host') ?? '0.0.0.0', port: Number(lanPort) } } : {}),
+      demo: !!v.demo,
+      demoPhone: !!v['demo-phone'],
+      ...(lanPort !== undefined ? { lan: { host: v['lan-host'] ?? '0.0.0.0', port: lanPort } } : {}),
     });
   } catch (e) {
     post({ type: 'fatal', message: (e as Error).message });

@@ -1,4 +1,4 @@
-// Sync on connect (issue 3, item 5): phones that appear on a serial port (USB, Bluetooth
+// Sync on connect: phones that appear on a serial port (USB, Bluetooth
 // RFCOMM; socat ptys in tests and in `serve --demo --demo-phone`).
 //
 // - A known phone (its IMEI is paired: spid `imei:<IMEI>`) is attached at once, so "Sync
@@ -33,7 +33,7 @@ interface Attached {
   point: AtPhonebookSyncPoint;
 }
 
-export type PhoneServices = Omit<DeviceServices, 'lanUrl'>;
+export type PhoneServices = Omit<DeviceServices, 'lanUrl' | 'pairSyncml'>;
 
 export class PhoneManager implements PhoneServices {
   private readonly watcher: PhoneWatcher;

@@ -1,8 +1,9 @@
 // The headless hub: `concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo
-// [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]`.
+// [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--new-token] [--in-process]`.
 // Opens the hub on its SQLite file, runs the server in a worker thread (so the UI keeps
 // being answered during a long sync; host-port.ts), serves the UI and the WebSocket API, prints the URL with
-// the per-run access token, and shuts down cleanly on SIGINT/SIGTERM: a run in progress
+// its access token (the port and token are kept in the data folder, ui-access.ts, so the
+// address survives a restart; `concord open` opens it), and shuts down cleanly on SIGINT/SIGTERM: a run in progress
 // stops at its next acknowledgement (Hub.close), so nothing is lost. `--lan-port` starts the
 // SyncML endpoint for laptops and phones on the home network (off by default) and prints its
 // URL. Phones plugged in are watched (sync on connect) unless `--no-phones`.
@@ -10,13 +11,14 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { startServer, type ServerOptions } from '../api/ws-server';
+import { newToken, startServer, type ServerOptions } from '../api/ws-server';
 import { startHost, type HostOptions, type HubHost } from './host';
 import { bindHost, type ToHub, type ToServer } from './host-port';
-import { defaultDataDir } from './paths';
+import { HelpRequested, intValue, parseCommandArgs, portValue, UsageError } from '../cli/args';
+import { SERVE_ARGS } from '../cli/serve';
+import { dataDirOf } from './paths';
 import type { ServerWorkerData } from './server-worker';
-
-export { defaultDataDir };
+import { loadUiAccess, saveUiAccess } from './ui-access';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = path.join(ROOT, 'renderer');
@@ -24,8 +26,11 @@ export const RENDERER_DIST = path.join(RENDERER_DIR, 'dist');
 
 export interface ServeArgs {
   dataDir: string;
-  port: number;
+  /** null: the port kept in the data folder, else any free one. */
+  port: number | null;
   host: string;
+  /** Make a new access token (pages opened with the old one are shut out). */
+  newToken: boolean;
   demo: boolean;
   demoPhone: boolean;
   /** The SyncML LAN endpoint; null: off. */
@@ -33,73 +38,66 @@ export interface ServeArgs {
   lanHost: string;
   /** How long a SyncML client may stay silent mid-session before the hub drops it. */
   lanTimeoutS: number | null;
+  /** The URL SyncML clients reach the hub at when the Host they send does not say it (a
+   *  reverse proxy): RespURI names it. null: each client's own Host. */
+  lanPublicUrl: string | null;
   phones: boolean;
   /** The hub on the server's own thread (for debugging; a long sync then delays replies). */
   inProcess: boolean;
 }
 
-function portNumber(flag: string, v: string): number | string {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 0 || n > 65535) return `${flag} must be a number from 0 to 65535`;
-  return n;
+const OPTIONS = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  demo: { type: 'boolean' },
+  'demo-phone': { type: 'boolean' },
+  'lan-port': { type: 'string' },
+  'lan-host': { type: 'string' },
+  'lan-timeout': { type: 'string' },
+  'lan-public-url': { type: 'string' },
+  'no-phones': { type: 'boolean' },
+  'in-process': { type: 'boolean' },
+  'new-token': { type: 'boolean' },
+} as const;
+
+/** The address SyncML clients are told to come back to, instead of the one they used. */
+function publicUrlValue(v: string): string {
+  const u = URL.canParse(v) ? new URL(v) : null;
+  if (!u || !/^https?:$/.test(u.protocol) || u.search || u.hash) throw new UsageError('--lan-public-url must be an http:// or https:// URL without ?query or #fragment');
+  return v;
 }
 
+/** The arguments of `concord serve`; a string says what is wrong ('help': --help). */
 export function parseServeArgs(argv: readonly string[]): ServeArgs | string {
-  const out: ServeArgs = {
-    dataDir: defaultDataDir(),
-    port: 0,
-    host: '127.0.0.1',
-    demo: false,
-    demoPhone: false,
-    lanPort: null,
-    lanHost: '0.0.0.0',
-    lanTimeoutS: null,
-    phones: true,
-    inProcess: false,
-  };
-  let lanHostGiven = false;
-  const args = argv[0] === 'serve' ? argv.slice(1) : [...argv];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
+  try {
+    const { values: v } = parseCommandArgs(argv[0] === 'serve' ? argv.slice(1) : argv, OPTIONS);
+    if (v['lan-host'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-host needs --lan-port');
+    if (v['lan-timeout'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-timeout needs --lan-port');
+    if (v['lan-public-url'] !== undefined && v['lan-port'] === undefined) throw new UsageError('--lan-public-url needs --lan-port');
+    if (v['demo-phone'] && !v.demo) throw new UsageError('--demo-phone needs --demo');
+    return {
+      dataDir: dataDirOf(v.data),
+      port: v.port !== undefined ? portValue('--port', v.port) : null,
+      newToken: !!v['new-token'],
+      host: v.host ?? '127.0.0.1',
+      demo: !!v.demo,
+      demoPhone: !!v['demo-phone'],
+      lanPort: v['lan-port'] !== undefined ? portValue('--lan-port', v['lan-port']) : null,
+      lanHost: v['lan-host'] ?? '0.0.0.0',
+      lanTimeoutS: v['lan-timeout'] !== undefined ? intValue('--lan-timeout', v['lan-timeout'], 1, 3600, 'a number of seconds') : null,
+      lanPublicUrl: v['lan-public-url'] !== undefined ? publicUrlValue(v['lan-public-url']) : null,
+      phones: !v['no-phones'],
+      inProcess: !!v['in-process'],
     };
-    try {
-      if (a === '--demo') out.demo = true;
-      else if (a === '--demo-phone') out.demoPhone = true;
-      else if (a === '--no-phones') out.phones = false;
-      else if (a === '--in-process') out.inProcess = true;
-      else if (a === '--data') out.dataDir = path.resolve(value());
-      else if (a === '--host') out.host = value();
-      else if (a === '--lan-timeout') {
-        const v = value();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 1 || n > 3600) return '--lan-timeout must be a number of seconds from 1 to 3600';
-        out.lanTimeoutS = n;
-      } else if (a === '--lan-host') {
-        out.lanHost = value();
-        lanHostGiven = true;
-      } else if (a === '--port' || a === '--lan-port') {
-        const n = portNumber(a, value());
-        if (typeof n === 'string') return n;
-        if (a === '--port') out.port = n;
-        else out.lanPort = n;
-      } else if (a === '--help' || a === '-h') return 'help';
-      else return `unknown option ${a}`;
-    } catch (e) {
-      return (e as Error).message;
-    }
+  } catch (e) {
+    if (e instanceof HelpRequested) return 'help';
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  if (lanHostGiven && out.lanPort === null) return '--lan-host needs --lan-port';
-  if (out.lanTimeoutS !== null && out.lanPort === null) return '--lan-timeout needs --lan-port';
-  if (out.demoPhone && !out.demo) return '--demo-phone needs --demo';
-  return out;
 }
 
-const USAGE =
-  'usage: concord serve [--data DIR] [--port N] [--host 127.0.0.1] [--demo [--demo-phone]] [--lan-port N [--lan-host ADDR] [--lan-timeout SECONDS]] [--no-phones] [--in-process]';
+const USAGE = `usage: concord serve ${SERVE_ARGS}`;
 
 /** The newest modification time among the renderer's sources (dist excluded). */
 function newestSource(dir = RENDERER_DIR): number {
@@ -143,7 +141,7 @@ export async function runServe(argv: string[]): Promise<number> {
     demoPhone: args.demoPhone,
     phones: args.phones,
     ...(args.lanPort !== null
-      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}) } }
+      ? { lan: { host: args.lanHost, port: args.lanPort, ...(args.lanTimeoutS !== null ? { sessionTimeoutMs: args.lanTimeoutS * 1000 } : {}), ...(args.lanPublicUrl !== null ? { publicUrl: args.lanPublicUrl } : {}) } }
       : {}),
   };
   let host: HubHost;
@@ -154,17 +152,52 @@ export async function runServe(argv: string[]): Promise<number> {
     console.error(`concord serve: the hub could not start: ${/EADDRINUSE/.test(msg) && args.lanPort !== null ? `the LAN port ${args.lanPort} is in use` : msg}`);
     return 1;
   }
-  const serverOpts = { staticDir: RENDERER_DIST, host: args.host, port: args.port };
-  let server: { url: string; close(): Promise<void> };
+  // The UI's address stays the same from one start to the next (ui-access.ts): the port
+  // given, else the one kept, else any free one; the token kept unless a new one is asked for.
+  const kept = loadUiAccess(args.dataDir);
+  const token = !args.newToken && kept ? kept.token : newToken();
+  const wanted = args.port ?? kept?.port ?? 0;
+  const start = (port: number) => {
+    const serverOpts = { staticDir: RENDERER_DIST, host: args.host, port, token };
+    return args.inProcess ? startServer({ ...serverOpts, api: host.api }) : startServerThread(host, serverOpts);
+  };
+  let server: { url: string; setToken(token: string): void; close(): Promise<void> };
   try {
-    server = args.inProcess ? await startServer({ ...serverOpts, api: host.api }) : await startServerThread(host, serverOpts);
+    try {
+      server = await start(wanted);
+    } catch (e) {
+      // The kept port taken by another program: another port, said plainly (a port given
+      // with --port is the user's choice, and its failure an error).
+      if (args.port !== null || wanted === 0 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+      server = await start(0);
+      console.warn(`concord serve: port ${wanted} is in use by another program; the UI moved to a new address (below).`);
+    }
   } catch (e) {
-    console.error(`concord serve: the server could not start: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    console.error(`concord serve: the server could not start: ${/EADDRINUSE/.test(msg) ? `port ${wanted} is in use` : msg}`);
     await host.close();
     return 1;
   }
+  const port = Number(new URL(server.url).port);
+  saveUiAccess(args.dataDir, { port, token });
+  host.lock.update({ url: server.url });
+  const listening = server;
+  host.api.provideAccess({
+    newToken: () => {
+      const fresh = newToken();
+      saveUiAccess(args.dataDir, { port, token: fresh });
+      listening.setToken(fresh);
+      const url = new URL(listening.url);
+      url.searchParams.set('token', fresh);
+      host.lock.update({ url: url.href });
+      console.log(`A new access token was made: Concord's UI is now at ${url.href}`);
+      return { url: url.href };
+    },
+  });
+  if (args.newToken && kept) console.log('A new access token was made: pages opened with the old address must be opened again (concord open).');
   console.log(`Concord hub running at ${server.url}`);
-  if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Pair a SyncML device)`);
+  if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Add a device)`);
+  else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
   console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
   const running = () => host.hub.running();
   const closeHub = () => host.close(); // the LAN endpoint first, then the hub, then the phones' links
@@ -195,7 +228,7 @@ export async function runServe(argv: string[]): Promise<number> {
 }
 
 /** The HTTP/WebSocket server in a worker thread, bound to the hub on this one. */
-export async function startServerThread(host: HubHost, opts: Omit<ServerOptions, 'api'>): Promise<{ url: string; close(): Promise<void> }> {
+export async function startServerThread(host: HubHost, opts: Omit<ServerOptions, 'api'>): Promise<{ url: string; setToken(token: string): void; close(): Promise<void> }> {
   const entry = new URL('./server-worker.ts', import.meta.url).href;
   const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry, server: opts } satisfies ServerWorkerData });
   const unbind = bindHost(host, worker);
@@ -213,6 +246,7 @@ export async function startServerThread(host: HubHost, opts: Omit<ServerOptions,
     worker.on('error', (e) => console.error('concord serve: the server thread failed', e));
     return {
       url,
+      setToken: (token) => worker.postMessage({ type: 'set-token', token } satisfies ToServer),
       close: async () => {
         worker.postMessage({ type: 'shutdown' } satisfies ToServer);
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   }
   const s = server;
   port.on('message', (m: ToServer) => {
+    if (m.type === 'set-token') s.setToken(m.token);
     if (m.type !== 'shutdown') return;
     void s.close().finally(() => {
       api.dispose();

@@ -5,6 +5,8 @@ import { Hub } from '../hub/hub';
 import { nameOf } from '../hub/safety';
 import { defaultDataDir } from '../app/paths';
 
+import type { Command as CliCommand } from './command';
+
 type Command = (argv: string[]) => Promise<number>;
 
 export const SAFETY_USAGE = `  runs list [--limit N] [--data DIR]                      the sync history, with what each run changed
@@ -103,12 +105,92 @@ const contactsRestore: Command = async (argv) => {
   });
 };
 
+/** A device named by its id or its name. */
+function deviceArg(hub: Hub, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const d = hub.devices().find((x) => x.spid === name) ?? hub.devices().filter((x) => x.name === name)[0];
+  return d?.spid;
+}
+
+const holdsList: Command = async (argv) => {
+  const { values } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  return withHub(values.data, (hub) => {
+    const held = hub.holds();
+    if (held.length === 0) out('No deletions are held.');
+    for (const h of held) {
+      const name = hub.device(h.spid)?.name ?? h.spid;
+      out(`${h.spid}	${name} deleted ${h.count} contact(s) (held since ${when(h.since)}${h.approved ? '; approved, deleted everywhere at the next sync' : ''}). Nothing was deleted elsewhere.`);
+      for (const r of h.records) out(`	${r.guid}	${r.name}`);
+    }
+    return 0;
+  });
+};
+
+function holdsAnswer(answer: 'approve' | 'keep'): Command {
+  return async (argv) => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+    return withHub(values.data, async (hub) => {
+      const spid = deviceArg(hub, positionals[0]);
+      if (!spid) {
+        err(positionals[0] ? `concord: no device ${positionals[0]} is paired` : `usage: concord holds ${answer} DEVICE [--data DIR]`);
+        return positionals[0] ? 1 : 2;
+      }
+      if (answer === 'approve') {
+        const n = hub.approveHolds(spid);
+        await reconcileNow(hub);
+        out(`Deleted ${n} contact(s) everywhere; your other devices get the deletions at their next sync.`);
+      } else {
+        const n = hub.keepHolds(spid);
+        out(`Kept ${n} contact(s); ${hub.device(spid)?.name ?? spid} gets them back at its next sync.`);
+      }
+      return 0;
+    });
+  };
+}
+
+const backup: Command = async (argv) => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  return withHub(values.data, async (hub) => {
+    const file = await hub.backup(positionals[0]);
+    out(`Backed up to ${file}`);
+    return 0;
+  });
+};
+
+const restore: Command = async (argv) => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, yes: { type: 'boolean' } } });
+  const file = positionals[0];
+  if (!file) {
+    err('usage: concord restore FILE [--yes] [--data DIR]');
+    return 2;
+  }
+  return withHub(values.data, async (hub) => {
+    const p = values.yes ? hub.restoreBackup(file) : hub.restoreBackupPreview(file);
+    for (const a of p.add) out(`add\t${a.name}`);
+    for (const u of p.update) out(`update\t${u.name}`);
+    for (const d of p.delete) out(`delete\t${d.name}`);
+    out(`${p.add.length} to add, ${p.update.length} to change, ${p.delete.length} to delete, ${p.unchanged} unchanged.`);
+    if (!values.yes) {
+      out('Nothing was changed. Run again with --yes to make your contacts equal to the backup on every device.');
+      return 0;
+    }
+    await reconcileNow(hub);
+    out('Restored; your devices get the changes at their next sync.');
+    return 0;
+  });
+};
+
 /** `concord runs|contacts|holds SUB ...` and `concord backup|restore ...`, by their words. */
 export const SAFETY_COMMANDS: Record<string, Command> = {
   'runs list': runsList,
   'runs undo': runsUndo,
   'contacts deleted': contactsDeleted,
   'contacts restore': contactsRestore,
+  'holds list': holdsList,
+  'holds approve': holdsAnswer('approve'),
+  'holds keep': holdsAnswer('keep'),
+  backup,
+  restore,
 };
 
 /** The command these words name, and the arguments after them. */
@@ -117,4 +199,20 @@ export function safetyCommand(argv: readonly string[]): { run: Command; rest: st
   if (two) return { run: two, rest: argv.slice(2) };
   const one = argv[0] === undefined ? undefined : SAFETY_COMMANDS[argv[0]];
   return one ? { run: one, rest: argv.slice(1) } : undefined;
+}
+
+/** The safety-net commands as entries of the command line's table, from their usage lines. */
+export function safetyCommands(): CliCommand[] {
+  const table: CliCommand[] = [];
+  for (const line of SAFETY_USAGE.split('\n')) {
+    const m = /^\s+(.*?)\s{2,}(\S.*)$/.exec(line);
+    if (!m) continue;
+    const tokens = m[1]!.split(' ');
+    const n = tokens.findIndex((t) => !/^[a-z]+$/.test(t));
+    const words = n < 0 ? tokens : tokens.slice(0, n);
+    const run = SAFETY_COMMANDS[words.join(' ')];
+    if (!run) continue;
+    table.push({ words, args: n < 0 ? '' : tokens.slice(n).join(' '), summary: m[2]!, run: (argv) => run([...argv]) });
+  }
+  return table;
 }

@@ -81,6 +81,9 @@ export interface PointInfo {
   /** The device has not completed a push since it was paired or said it lost its sync
    *  state: it is sent everything it lacks. */
   lostState?: boolean;
+  /** The hub can read it but not write to it (always `snapshot`): no actions are planned
+   *  for it; its base is what it last reported. */
+  readOnly?: boolean;
 }
 
 /** What a device reports about one record: `(LUID, state, data)`. */

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backupBeforeMigration } from './backup';
 
 export type Db = Database.Database;
 
@@ -60,6 +61,7 @@ export function openDb(file: string, migrations = loadMigrations()): Db {
     if (check !== 'ok') {
       throw new DssError('corrupt', `The Concord database ${file} is damaged (${String(check)}). It was left as it is; restore it from a backup or move it away to start afresh.`);
     }
+    backupBeforeMigration(db, file, migrations);
     migrate(db, migrations, file);
   } catch (e) {
     db.close();

@@ -2,10 +2,11 @@
 // that made it and the sync point that wrote each changed element; deleted records keep
 // their last version ("recently deleted"). Written by the commit before the push, in its
 // transaction (recordHistory), read by undo, restore and the UI.
-import { diffElements, toElements, type Contact } from '../core/contact';
+import type { Contact } from '../core/contact';
 import { ALL_ELEMENTS, type Guid, type Provenance, type Spid } from '../core/types';
-import type { Overlay } from '../core/view';
+import type { Overlay } from '../core/overlay';
 import type { Db } from './db';
+import { writeHolds } from './holds';
 
 export type HistoryKind = 'added' | 'updated' | 'deleted' | 'restored';
 
@@ -52,6 +53,8 @@ interface Row {
 export const MIN_RETENTION_DAYS = 30;
 export const RETENTION_PREF = 'historyRetentionDays';
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Added records whose entries one statement writes. */
+const ADD_BATCH = 10_000;
 
 const parse = (s: string | null): Contact | null => (s === null ? null : (JSON.parse(s) as Contact));
 
@@ -63,6 +66,7 @@ export class History {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       put: p('INSERT INTO history (run_id, guid, kind, before, writers, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      putAdded: p(`INSERT INTO history (run_id, guid, kind, before, writers, note, at) SELECT ?, value, 'added', NULL, ?, NULL, ? FROM json_each(?)`),
       ofGuid: p('SELECT * FROM history WHERE guid = ? ORDER BY id'),
       ofRun: p("SELECT * FROM history WHERE run_id = ? AND kind <> 'restored' ORDER BY id"),
       later: p('SELECT EXISTS (SELECT 1 FROM history WHERE guid = ? AND id > ?)').pluck(),
@@ -90,29 +94,39 @@ export class History {
    *  read), so it may run before or after the commit's own writes. */
   record(ov: Overlay, runId: number, now: number): void {
     const put = this.st.put;
-    // Records one device added share one provenance object: its text is made once.
+    // Records one device added share one provenance object: its text is made once, and
+    // their entries are written a batch per statement (a first sync adds 100,000; one
+    // statement per row took twice as long).
     let lastProv: TruthProv | null = null;
-    let lastWriters = '';
+    let lastWriters: Guid[] = [];
+    const added = new Map<string, Guid[]>();
     for (const r of ov.truthPuts.values()) {
       if (ov.isNew(r.guid)) {
         if (r.prov !== lastProv) {
           lastProv = r.prov;
-          lastWriters = JSON.stringify(writersOfRun(r.prov, runId));
+          const w = JSON.stringify(writersOfRun(r.prov, runId));
+          let list = added.get(w);
+          if (!list) added.set(w, (list = []));
+          lastWriters = list;
         }
-        put.run(runId, r.guid, 'added', null, lastWriters, null, now);
+        lastWriters.push(r.guid);
         continue;
       }
       const before = ov.baseTruth(r.guid);
       if (!before) continue;
-      const changed = diffElements(toElements(before.contact), toElements(r.contact));
-      // A change of provenance alone is no new version.
-      if (changed.length === 0) continue;
-      const writers: Record<string, Spid> = {};
-      for (const d of changed) {
-        const w = r.prov[d.key] ?? r.prov[ALL_ELEMENTS];
-        if (w) writers[d.key] = w.spid;
+      // The elements this run wrote are those whose provenance names it (a removed element
+      // keeps its entry); none: a change of provenance alone, no new version.
+      const writers = writersOfRun(r.prov, runId);
+      let any = false;
+      for (const _ in writers) {
+        any = true;
+        break;
       }
+      if (!any) continue;
       put.run(runId, r.guid, 'updated', JSON.stringify(before.contact), JSON.stringify(writers), null, now);
+    }
+    for (const [writers, guids] of added) {
+      for (let i = 0; i < guids.length; i += ADD_BATCH) this.st.putAdded.run(runId, writers, now, JSON.stringify(guids.slice(i, i + ADD_BATCH)));
     }
     for (const guid of ov.truthDeletes) {
       // A record added and deleted within the run never had a committed version.
@@ -238,7 +252,9 @@ export function historyOf(db: Db): History {
   return h;
 }
 
-/** The commit's one call: the history of what this plan changes in the truth. */
+/** The commit's one call: the history of what this plan changes in the truth, and the
+ *  holds it makes or ends. */
 export function recordHistory(db: Db, ov: Overlay, runId: number, now: number): void {
   historyOf(db).record(ov, runId, now);
+  writeHolds(db, ov, now);
 }

@@ -2,14 +2,13 @@
 // of write transaction of a run — the commit before the push (step 6) and one commit per
 // acknowledged message during it (step 7).
 import type { Contact } from '../core/contact';
-import { candidatesOf, nameKey, reachKeys } from '../core/duplicates';
+import { candidatesOf } from '../core/duplicates';
 import type { Capacity } from '../core/projection';
-import type { ConflictDraft, EditorEdit } from '../core/reconcile';
+import type { EditorEdit } from '../core/run-state';
 import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
-import type { Overlay, DssView, Tombstone } from '../core/view';
-import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from '../hub/types';
+import type { DssView, Tombstone } from '../core/overlay';
+import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from './records';
 import { openDb, type Db } from './db';
-import { recordHistory } from './history';
 
 interface TruthRow {
   guid: string;
@@ -48,6 +47,7 @@ interface PointRow {
   last_sync_at: number | null;
   last_outcome: string | null;
   lost_state: number;
+  read_only: number;
 }
 interface RunRow {
   id: number;
@@ -111,6 +111,7 @@ const toDevice = (r: PointRow): DeviceRecord => ({
   lastSyncAt: r.last_sync_at,
   lastOutcome: r.last_outcome as RunOutcome | null,
   lostState: r.lost_state === 1,
+  readOnly: r.read_only === 1,
 });
 const toRun = (r: RunRow): RunSummary => ({
   id: r.id,
@@ -157,7 +158,8 @@ function splitKeys(keys: readonly string[]): { names: string[]; reach: string[] 
 }
 
 export class Dss implements DssView {
-  private readonly st;
+  /** The prepared statements (commit.ts writes step 6 with them). */
+  readonly st;
   /** Called before each write transaction; tests throw from it to simulate a crash. */
   writeHook: WriteHook | null = null;
 
@@ -214,7 +216,8 @@ export class Dss implements DssView {
       actionsFillLacking: p(`INSERT INTO actions (spid, guid, action, seq, since, run)
                              SELECT $spid, t.guid, 'ADD', t.seq, $now, $run FROM truth t
                              WHERE NOT EXISTS (SELECT 1 FROM maps m WHERE m.spid = $spid AND m.guid = t.guid)
-                               AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.spid = $spid AND a.guid = t.guid)`),
+                               AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.spid = $spid AND a.guid = t.guid)
+                               AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.spid = $spid AND h.guid = t.guid)`),
       pushList: p(`SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?
                    ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
       pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),
@@ -258,7 +261,8 @@ export class Dss implements DssView {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  private hook(what: string): void {
+  /** Called before each write transaction (see writeHook). */
+  hook(what: string): void {
     this.writeHook?.(what);
   }
 
@@ -364,83 +368,6 @@ export class Dss implements DssView {
     return this.st.truthCount.get() as number;
   }
 
-  // ---- step 6: the commit before the push ------------------------------------------------
-  /** Writes the new truth, maps and effective action tables, the conflict log and the
-   *  consumed editor edits in one transaction. Nothing has been sent to any device yet.
-   *  Returns how many ADDs it wrote for the devices the plan sends all they lack
-   *  (Overlay.sendAll: the overlay holds no object for each of those). */
-  commitPlan(ov: Overlay, opts: { runId: number; now: number; conflicts: ConflictDraft[]; editorUpTo: number | null; lostState: Spid[] }): number {
-    this.hook('commit');
-    let filled = 0;
-    this.db.transaction(() => {
-      // A record's detector keys are those of the version the DSS holds (read by the plan).
-      const dropKeys = (guid: Guid, c: Contact) => {
-        for (const k of reachKeys(c)) this.st.keyDelete.run(k, guid);
-      };
-      for (const guid of ov.truthDeletes) {
-        const before = ov.baseTruth(guid);
-        this.st.truthDelete.run(guid);
-        if (before) dropKeys(guid, before.contact);
-        const t = ov.tombstones.get(guid);
-        if (t) this.st.tombstonePut.run(guid, t.spid, opts.runId, JSON.stringify(t.contact));
-      }
-      for (const spid of ov.forgotten) this.st.mapsForget.run(spid);
-      // Removals first, so that a LUID moved from one record to another never collides.
-      for (const [spid, guid, m] of ov.maps.entries()) if (!m) this.st.mapDelete.run(spid, guid);
-      const putMap = (m: MapEntry, base: string | null) => {
-        // (A device the DSS held no rows of has no LUID to collide with.)
-        if (!ov.startedEmpty(m.spid)) this.st.mapDeleteLuid.run(m.spid, m.luid, m.guid);
-        this.st.mapPut.run(m.spid, m.guid, m.luid, base, m.run, m.sent ? JSON.stringify(m.sent) : null);
-      };
-      const mapped = [...ov.maps.spids()];
-      // Records one device added share one provenance object (reconcile.ts): written once.
-      let lastProv: TruthRecord['prov'] | null = null;
-      let lastProvJson = '';
-      for (const r of ov.truthPuts.values()) {
-        // The detector's keys change only when a name, number or e-mail does. (The version
-        // before this run is read before the write below replaces it.)
-        const before = ov.isNew(r.guid) ? undefined : ov.baseTruth(r.guid);
-        const json = JSON.stringify(r.contact);
-        // (The sort name is also the detector's name key.)
-        if (r.prov !== lastProv) {
-          lastProv = r.prov;
-          lastProvJson = JSON.stringify(r.prov);
-        }
-        this.st.truthPut.run(r.guid, r.seq, json, lastProvJson, nameKey(r.contact), opts.now);
-        // A device that holds this very version (the one that brought it): its map row now,
-        // with the same JSON.
-        for (const spid of mapped) {
-          const m = ov.maps.get(spid, r.guid);
-          if (m && m.base === r.contact) putMap(m, json);
-        }
-        const keys = reachKeys(r.contact);
-        if (before) {
-          const old = reachKeys(before.contact);
-          if (old.length === keys.length && old.every((k, i) => k === keys[i])) continue;
-          dropKeys(r.guid, before.contact);
-        }
-        for (const k of keys) this.st.keyPut.run(k, r.guid);
-      }
-      for (const m of ov.maps.values()) {
-        if (!m || (m.base !== null && m.base === ov.truthPuts.get(m.guid)?.contact)) continue; // written above
-        putMap(m, m.base === null ? null : JSON.stringify(m.base));
-      }
-      for (const [spid, guid, a] of ov.actions.entries()) {
-        if (a) this.st.actionPut.run(spid, guid, a.action, a.seq, opts.now, a.run ?? opts.runId);
-        else this.st.actionDelete.run(spid, guid);
-      }
-      // Last, over the truth, maps and actions just written (as the plan read them).
-      for (const spid of ov.sendAll) filled += this.st.actionsFillLacking.run({ spid, now: opts.now, run: opts.runId }).changes;
-      for (const c of opts.conflicts) {
-        this.st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
-      }
-      if (opts.editorUpTo !== null) this.st.queueDelete.run(opts.editorUpTo);
-      recordHistory(this.db, ov, opts.runId, opts.now);
-      for (const spid of opts.lostState) this.db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
-    })();
-    return filled;
-  }
-
   // ---- step 7: acknowledgements ----------------------------------------------------------
   /** The acknowledgements of one message, in one transaction: each removes its action and
    *  moves the map and base to what the device now holds. */
@@ -495,12 +422,12 @@ export class Dss implements DssView {
     this.hook('device');
     this.db
       .prepare(
-        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state)
-         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState)
+        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state, read_only)
+         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState, @readOnly)
          ON CONFLICT (spid) DO UPDATE SET name = excluded.name, kind = excluded.kind, link = excluded.link,
            change_tracking = excluded.change_tracking, capacity = excluded.capacity, priority = excluded.priority,
            auto_sync = excluded.auto_sync, config = excluded.config, last_sync_at = excluded.last_sync_at,
-           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state`,
+           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state, read_only = excluded.read_only`,
       )
       .run({
         ...d,
@@ -508,6 +435,7 @@ export class Dss implements DssView {
         config: JSON.stringify(d.config),
         autoSync: d.autoSync ? 1 : 0,
         lostState: d.lostState ? 1 : 0,
+        readOnly: d.readOnly ? 1 : 0,
       });
   }
   /** Forgets a device: its map, its action table and its row, in one transaction. */

@@ -1,5 +1,5 @@
 // The sync manager: owns the DSS, knows which sync points are online, runs one sync at a
-// time, and carries the hub's own editor. See HUB_API.md for how the rest of the app uses it.
+// time, and carries the hub's own editor. See docs/hub-api.md for how the rest of the app uses it.
 import { randomFillSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { contactOf, flat, type Contact } from '../core/contact';
@@ -8,8 +8,11 @@ import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
-import { historyOf, type DeletedRecord, type HistoryEntry } from '../dss/history';
-import { restoreDeleted, undoPreview, undoRun, type UndoPreview } from './safety';
+import { historyOf, MIN_RETENTION_DAYS, RETENTION_PREF, type DeletedRecord, type HistoryEntry } from '../dss/history';
+import { restoreBackup, restoreDeleted, restorePreview, undoPreview, undoRun, type RestorePreview, type UndoPreview } from './safety';
+import { BACKUP_KEEP_PREF, backupTo, dailyBackup } from '../dss/backup';
+import { approveHolds, guardRule, heldByDevice, keepHolds, setGuardRule, type HeldDevice } from '../dss/holds';
+import type { GuardRule } from '../core/holds';
 import type { SyncPoint } from './sync-point';
 import type {
   ConflictEntry,
@@ -46,6 +49,9 @@ export interface PairRequest {
   priority?: number;
   autoSync?: boolean;
   config?: Record<string, unknown>;
+  /** The hub can read the device but never write to it (a phone read over PBAP, an
+   *  exported file): it must be a snapshot device. */
+  readOnly?: boolean;
 }
 
 /** A UUID version 7: time-ordered, so a first sync's 100,000 new records go into the DSS's
@@ -114,6 +120,7 @@ export class Hub {
     this.now = opts.now ?? Date.now;
     this.newGuid = opts.newGuid ?? timeOrderedGuid;
     if (!dss.pref('region')) dss.setPref('region', (opts.region ?? 'GB').toUpperCase());
+    this.scheduleBackups();
     if (!dss.device(EDITOR_SPID)) {
       dss.putDevice({
         spid: EDITOR_SPID,
@@ -129,6 +136,7 @@ export class Hub {
         lastSyncAt: null,
         lastOutcome: null,
         lostState: false,
+        readOnly: false,
       });
     }
   }
@@ -141,6 +149,7 @@ export class Hub {
   async close(): Promise<void> {
     if (this.closed) return;
     this.stopping = true;
+    await this.stopBackups();
     if (this.editTimer) clearTimeout(this.editTimer);
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     try {
@@ -180,6 +189,9 @@ export class Hub {
     const spid = req.spid ?? randomUUID();
     if (spid === EDITOR_SPID) throw new HubError('invalid', `"${EDITOR_SPID}" is the hub's own editor.`);
     const existing = this.dss.device(spid);
+    const readOnly = req.readOnly ?? existing?.readOnly ?? false;
+    // A device the hub cannot write to only lists what it holds: the hub derives its states.
+    if (readOnly && req.changeTracking !== 'snapshot') throw new HubError('invalid', `A read-only device must be a snapshot device (it lists what it holds); ${req.name} reports a change log.`);
     const lowest = Math.max(0, ...this.dss.devices().map((d) => d.priority));
     const d: DeviceRecord = {
       spid,
@@ -196,6 +208,7 @@ export class Hub {
       lastOutcome: existing?.lastOutcome ?? null,
       // A new device is sent everything it lacks at its first sync.
       lostState: existing?.lostState ?? true,
+      readOnly,
     };
     this.dss.putDevice(d);
     this.changed('devices');
@@ -255,7 +268,13 @@ export class Hub {
   }
 
   attach(point: SyncPoint): void {
-    this.mustDevice(point.spid);
+    const d = this.mustDevice(point.spid);
+    // A device that says it cannot be written to is read-only, whatever it was paired as
+    // (a read-only device is always a snapshot device).
+    if (point.readOnly === true && !d.readOnly) {
+      if (d.changeTracking !== 'snapshot' || point.changeTracking !== 'snapshot') throw new HubError('invalid', `${d.name} cannot be written to, so it must be paired as a snapshot device.`);
+      this.dss.putDevice({ ...d, readOnly: true });
+    }
     this.online.set(point.spid, point);
     this.changed('devices');
   }
@@ -475,6 +494,125 @@ export class Hub {
   /** When the user undid a run, if they did. */
   runUndoneAt(runId: number): number | null {
     return historyOf(this.dss.db).undoneAt(runId);
+  }
+
+  // ---- backups ----------------------------------------------------------------------------
+  private backupTimer: NodeJS.Timeout | null = null;
+  private backingUp: Promise<unknown> | null = null;
+
+  /** The daily backup: checked a minute after the hub opens, then every hour. */
+  private scheduleBackups(): void {
+    const check = () => {
+      if (this.closed || this.stopping || this.backingUp) return;
+      // (History older than a retention the user set goes at the same check.)
+      historyOf(this.dss.db).prune(this.now());
+      this.backingUp = dailyBackup(this.dss.db, this.dbFile(), this.now())
+        .catch(() => undefined)
+        .finally(() => (this.backingUp = null));
+    };
+    this.backupTimer = setTimeout(() => {
+      check();
+      this.backupTimer = setInterval(check, 60 * 60 * 1000);
+      this.backupTimer.unref?.();
+    }, 60 * 1000);
+    this.backupTimer.unref?.();
+  }
+
+  private async stopBackups(): Promise<void> {
+    if (this.backupTimer) clearTimeout(this.backupTimer);
+    this.backupTimer = null;
+    await this.backingUp;
+  }
+
+  private dbFile(): string {
+    return path.join(this.opts.dataDir, 'concord.sqlite');
+  }
+
+  /** How many daily backups are kept. */
+  setBackupKeep(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new HubError('invalid', 'Keep at least one backup.');
+    this.dss.setPref(BACKUP_KEEP_PREF, String(n));
+    this.changed('settings');
+  }
+
+  /** History is kept forever (null) or this many days, never fewer than 30. */
+  setHistoryRetention(days: number | null): void {
+    if (days !== null && (!Number.isInteger(days) || days < MIN_RETENTION_DAYS)) throw new HubError('invalid', `History is kept at least ${MIN_RETENTION_DAYS} days.`);
+    this.dss.setPref(RETENTION_PREF, days === null ? 'forever' : String(days));
+    this.changed('settings');
+  }
+
+  historyRetention(): number | null {
+    return historyOf(this.dss.db).retentionDays();
+  }
+
+  /** A copy of the DSS now (SQLite's online backup); default: the data folder's backups. */
+  async backup(file?: string): Promise<string> {
+    this.assertOpen();
+    const target = file ?? path.join(path.dirname(this.dbFile()), 'backups', `concord-${new Date(this.now()).toISOString().replace(/[-:]/g, '').slice(0, 15)}.sqlite`);
+    return backupTo(this.dss.db, target);
+  }
+
+  /** What restoring a backup would change. */
+  restoreBackupPreview(file: string): RestorePreview {
+    try {
+      return restorePreview(this.safety(), file);
+    } catch (e) {
+      if (e instanceof HubError) throw e;
+      throw new HubError('invalid', (e as Error).message);
+    }
+  }
+
+  /** Makes the contacts equal to a backup's, as editor edits reconciled at the next run. */
+  restoreBackup(file: string): RestorePreview {
+    let p: RestorePreview;
+    try {
+      p = restoreBackup(this.safety(), file);
+    } catch (e) {
+      throw new HubError('invalid', (e as Error).message);
+    }
+    this.edited();
+    return p;
+  }
+
+  // ---- held mass deletions --------------------------------------------------------------------
+  /** The deletions held per device ("Your phone deleted 212 contacts. Nothing was deleted
+   *  elsewhere."). */
+  holds(): HeldDevice[] {
+    return heldByDevice(this.dss.db);
+  }
+
+  /** "Delete them everywhere": queued, reconciled at the next run as that device's
+   *  deletions (a record edited elsewhere meanwhile is a delete-against-update conflict). */
+  approveHolds(spid: string): number {
+    this.assertOpen();
+    const n = approveHolds(this.dss.db, spid, this.now());
+    if (n === 0 && !this.holds().some((h) => h.spid === spid)) throw new HubError('not-found', `No deletions from ${spid} are held.`);
+    this.changed('contacts');
+    this.edited();
+    return n;
+  }
+
+  /** "Keep them": at once; the device gets them back at its next sync. */
+  keepHolds(spid: string): number {
+    this.assertOpen();
+    const n = keepHolds(this.dss.db, spid, this.now());
+    if (n === 0) throw new HubError('not-found', `No deletions from ${spid} are held.`);
+    this.changed('devices');
+    return n;
+  }
+
+  /** The mass-deletion guard (null: off). */
+  guard(): GuardRule | null {
+    return guardRule(this.dss.db);
+  }
+
+  setGuard(rule: GuardRule | null): void {
+    if (rule && (!Number.isInteger(rule.deletes) || rule.deletes < 0 || (rule.share !== null && !(rule.share >= 0 && rule.share <= 1)))) {
+      throw new HubError('invalid', 'The guard holds more than N deletions (a whole number), and more than a share of the contacts between 0 and 1.');
+    }
+    setGuardRule(this.dss.db, rule);
+    this.changed('settings');
   }
 
   recentlyDeleted(limit = 1000): DeletedRecord[] {

@@ -1,12 +1,18 @@
 // One sync run over the online sync points: load → retrieve → recover → reconcile → merge
-// → commit → push → finish (sync-method.md, "One sync run"). Steps 3–5 are `planRun` in
-// main/core; this file does the I/O around them.
+// → commit → push → finish (sync-method.md, "One sync run"), each a named call. Steps 3–5
+// are pure (main/core: recover, reconcile, effectiveActions, which merges through
+// mergeActions); step 6 is main/dss/commit.ts; this file does the I/O around them.
 import { equalContacts, normalizeContact, type Contact } from '../core/contact';
 import { InvalidMergeError } from '../core/merge';
 import { project } from '../core/projection';
-import { planRun, type PointReport } from '../core/reconcile';
+import { effectiveActions } from '../core/actions';
+import { reconcile } from '../core/reconcile';
+import { recover } from '../core/recover';
+import type { PointReport, RunInput, RunPlan } from '../core/run-state';
 import type { LateAck, PointInfo, ReportedRecord, Spid } from '../core/types';
 import { validateContact } from '../core/validate';
+import { commit } from '../dss/commit';
+import { safetyInput } from '../dss/holds';
 import type { AckWrite, Dss } from '../dss/store';
 import { LinkLostError, type PushOp, type PushResult, type SyncPoint } from './sync-point';
 import type { RunCounts, RunSummary, SyncProgress, DeviceRecord } from './types';
@@ -34,7 +40,7 @@ export interface RunContext {
 }
 
 export function pointInfo(d: DeviceRecord): PointInfo {
-  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor', lostState: d.lostState };
+  return { spid: d.spid, priority: d.priority, changeTracking: d.changeTracking, capacity: d.capacity, isEditor: d.kind === 'editor', lostState: d.lostState, readOnly: d.readOnly };
 }
 
 function emptyCounts(): RunCounts {
@@ -49,7 +55,83 @@ export function describeFailure(e: unknown, device: string, phase: 'retrieve' | 
     : `${what} during the sync. Nothing was lost; what was not sent will be sent next time.`;
 }
 
+/** What step 1 sets up for one run: the paired sync points, the ones asked for and the
+ *  ones online, the run's id and its per-device counts. The truth and the action tables
+ *  are read through the DSS as the plan needs them (core/overlay.ts). */
+interface LoadedRun {
+  runId: number;
+  startedAt: number;
+  devices: DeviceRecord[];
+  bySpid: Map<Spid, DeviceRecord>;
+  /** The devices asked for, known to the DSS, in push order. */
+  asked: Spid[];
+  /** Those of them that are online now. */
+  spids: Spid[];
+  counts: Record<Spid, RunCounts>;
+}
+
 export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoint>, order: readonly Spid[]): Promise<RunSummary> {
+  const { dss } = ctx;
+  // 1. Load.
+  const run = load(ctx, online, order);
+  // 2. Retrieve. A sync point whose link fails here is offline for this run.
+  const reports = await retrieve(ctx, run, online);
+  if (ctx.crash?.at === 'afterRetrieve') throw new HubCrash('after retrieve');
+
+  // 3–5. Recover, reconcile, merge: a plan over the DSS, nothing written yet. The editor
+  // is always online: its queued edits are read last, so an edit made while the devices
+  // were read is in this run.
+  const { edits, upTo } = dss.editorEdits();
+  const input: RunInput = { runId: run.runId, region: ctx.region, points: run.devices.map(pointInfo), reports, editorEdits: edits, ...safetyInput(dss.db) };
+  let plan: RunPlan;
+  try {
+    const state = recover(dss, input);
+    reconcile(state, ctx.newGuid);
+    plan = effectiveActions(state);
+  } catch (e) {
+    // An invalid cell of the merge table is a bug: fail the run before its commit.
+    const reason = e instanceof InvalidMergeError ? `Internal error, nothing was changed: ${e.message}` : `The sync failed before anything was changed: ${(e as Error).message}`;
+    const summary: RunSummary = { id: run.runId, startedAt: run.startedAt, finishedAt: ctx.now(), devices: run.spids, counts: run.counts, conflicts: 0, outcome: 'failed', error: reason };
+    dss.finishRun(summary);
+    ctx.emit({ type: 'run-failed', runId: run.runId, reason });
+    return summary;
+  }
+  for (const [spid, c] of plan.incoming) if (run.counts[spid]) run.counts[spid]!.in = c;
+  // What the devices sent is in the plan now, normalized: the raw records can go before
+  // the commit (a first sync of 100,000 holds both otherwise).
+  for (const r of reports.values()) {
+    if (r.kind === 'log') r.records.length = 0;
+    else r.listing.length = 0;
+  }
+
+  // 6. Commit: the new truth and every effective action table, atomically.
+  const filled = commit(dss, plan.overlay, { runId: run.runId, now: ctx.now(), conflicts: plan.conflicts, editorUpTo: upTo, lostState: plan.lostState });
+  ctx.emit({ type: 'committed', runId: run.runId, actions: [...plan.overlay.actions.values()].filter(Boolean).length + filled });
+  const crashAfterAcks = ctx.crash?.at === 'afterAcks' ? ctx.crash.count : ctx.crash?.at === 'afterCommit' ? 0 : undefined;
+  if (crashAfterAcks === 0) throw new HubCrash('after commit');
+
+  // 7. Push, device by device, each acknowledgement committed as it arrives.
+  await push(ctx, run, online, reports, crashAfterAcks);
+
+  // 8. Finish.
+  const { asked, counts } = run;
+  const failed = asked.filter((s) => counts[s]!.error !== undefined);
+  const summary: RunSummary = {
+    id: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: ctx.now(),
+    devices: asked,
+    counts,
+    conflicts: plan.conflicts.length,
+    outcome: failed.length === 0 ? 'ok' : failed.length === asked.length && asked.length > 0 ? 'failed' : 'partial',
+  };
+  dss.finishRun(summary);
+  ctx.emit({ type: 'run-finished', runId: run.runId, summary });
+  return summary;
+}
+
+/** Step 1: the paired sync points and the run's record in the DSS. */
+function load(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoint>, order: readonly Spid[]): LoadedRun {
   const { dss } = ctx;
   const startedAt = ctx.now();
   const devices = dss.devices();
@@ -63,8 +145,14 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
     if (!online.has(s)) counts[s]!.error = `${bySpid.get(s)!.name} is not connected. It will be synced when it is.`;
   }
   ctx.emit({ type: 'run-started', runId, devices: spids });
+  return { runId, startedAt, devices, bySpid, asked, spids, counts };
+}
 
-  // 2. Retrieve. A sync point whose link fails here is offline for this run.
+/** Step 2: what every online sync point reports, validated. A sync point whose link fails
+ *  here is offline for this run: nothing it sent is used. */
+async function retrieve(ctx: RunContext, run: LoadedRun, online: ReadonlyMap<Spid, SyncPoint>): Promise<Map<Spid, PointReport>> {
+  const { dss } = ctx;
+  const { runId, spids, bySpid, counts } = run;
   const reports = new Map<Spid, PointReport>();
   for (const [i, spid] of spids.entries()) {
     const sp = online.get(spid)!;
@@ -121,38 +209,16 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
       ctx.emit({ type: 'device-done', runId, spid, completed: false, error: counts[spid]!.error });
     }
   }
-  if (ctx.crash?.at === 'afterRetrieve') throw new HubCrash('after retrieve');
+  return reports;
+}
 
-  // 3–5. Recover, reconcile, merge: a plan over the DSS, nothing written yet.
-  const { edits, upTo } = dss.editorEdits();
-  const points = devices.map(pointInfo);
-  let plan;
-  try {
-    plan = planRun(dss, { runId, region: ctx.region, points, reports, editorEdits: edits }, ctx.newGuid);
-  } catch (e) {
-    // An invalid cell of the merge table is a bug: fail the run before its commit.
-    const reason = e instanceof InvalidMergeError ? `Internal error, nothing was changed: ${e.message}` : `The sync failed before anything was changed: ${(e as Error).message}`;
-    const summary: RunSummary = { id: runId, startedAt, finishedAt: ctx.now(), devices: spids, counts, conflicts: 0, outcome: 'failed', error: reason };
-    dss.finishRun(summary);
-    ctx.emit({ type: 'run-failed', runId, reason });
-    return summary;
-  }
-  for (const [spid, c] of plan.incoming) if (counts[spid]) counts[spid]!.in = c;
-  // What the devices sent is in the plan now, normalized: the raw records can go before
-  // the commit (a first sync of 100,000 holds both otherwise).
-  for (const r of reports.values()) {
-    if (r.kind === 'log') r.records.length = 0;
-    else r.listing.length = 0;
-  }
-
-  // 6. Commit: the new truth and every effective action table, atomically.
-  const filled = dss.commitPlan(plan.overlay, { runId, now: ctx.now(), conflicts: plan.conflicts, editorUpTo: upTo, lostState: plan.lostState });
-  ctx.emit({ type: 'committed', runId, actions: [...plan.overlay.actions.values()].filter(Boolean).length + filled });
+/** Step 7: each online sync point's effective action table, device by device in push
+ *  order. Every acknowledgement is committed as it arrives; a link that drops leaves the
+ *  unacknowledged entries for the next run. */
+async function push(ctx: RunContext, run: LoadedRun, online: ReadonlyMap<Spid, SyncPoint>, reports: ReadonlyMap<Spid, PointReport>, crashAfterAcks: number | undefined): Promise<void> {
+  const { dss } = ctx;
+  const { runId, spids, bySpid, counts } = run;
   let acked = 0;
-  const crashAfterAcks = ctx.crash?.at === 'afterAcks' ? ctx.crash.count : ctx.crash?.at === 'afterCommit' ? 0 : undefined;
-  if (crashAfterAcks === 0) throw new HubCrash('after commit');
-
-  // 7. Push, device by device, each acknowledgement committed as it arrives.
   for (const spid of spids) {
     if (!reports.has(spid)) continue;
     const sp = online.get(spid)!;
@@ -202,21 +268,6 @@ export async function runSync(ctx: RunContext, online: ReadonlyMap<Spid, SyncPoi
     ctx.emit({ type: 'device-done', runId, spid, completed, ...(c.error ? { error: c.error } : {}) });
   }
   for (const spid of spids) if (!reports.has(spid)) dss.finishDevice(spid, ctx.now(), 'failed', false);
-
-  // 8. Finish.
-  const failed = asked.filter((s) => counts[s]!.error !== undefined);
-  const summary: RunSummary = {
-    id: runId,
-    startedAt,
-    finishedAt: ctx.now(),
-    devices: asked,
-    counts,
-    conflicts: plan.conflicts.length,
-    outcome: failed.length === 0 ? 'ok' : failed.length === asked.length && asked.length > 0 ? 'failed' : 'partial',
-  };
-  dss.finishRun(summary);
-  ctx.emit({ type: 'run-finished', runId, summary });
-  return summary;
 }
 
 /** The device's effective action table as push operations: DELETEs, then UPDATEs, then

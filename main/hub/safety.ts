@@ -1,10 +1,14 @@
 // The safety net's actions on the hub (sync-method.md, "The safety net" and "Decisions on
 // the extensions"): undo a run, restore a deleted contact. Both only queue edits of the
 // hub's editor, reconciled at the next run like any other.
-import { diffElements, fromElements, toElements, type Contact } from '../core/contact';
+import { contactSignature, diffElements, fromElements, toElements, type Contact } from '../core/contact';
+import { readBackupTruth } from '../dss/backup';
 import type { Guid, Spid } from '../core/types';
 import { historyOf, type HistoryEntry } from '../dss/history';
 import type { Dss } from '../dss/store';
+
+export type { DeletedRecord, HistoryEntry, HistoryKind } from '../dss/history';
+export type { HeldDevice } from '../dss/holds';
 
 export interface SafetyContext {
   dss: Dss;
@@ -126,4 +130,57 @@ export function restoreDeleted(ctx: SafetyContext, guid: Guid): Guid | undefined
     h.markRestored(guid, id, at);
   })();
   return id;
+}
+
+/** What restoring a backup changes: the truth made equal to the backup's, as editor edits. */
+export interface RestorePreview {
+  file: string;
+  add: { name: string; contact: Contact }[];
+  update: { guid: Guid; name: string; now: Contact; then: Contact }[];
+  delete: { guid: Guid; name: string; now: Contact }[];
+  unchanged: number;
+}
+
+/** Compares the truth with a backup's: by GUID, then (for records restored or re-added
+ *  under another GUID since) by content. */
+export function restorePreview(ctx: SafetyContext, file: string): RestorePreview {
+  const backup = readBackupTruth(file);
+  const current = new Map(ctx.dss.allTruth().map((r) => [r.guid, r.contact]));
+  const out: RestorePreview = { file, add: [], update: [], delete: [], unchanged: 0 };
+  const restLeft = new Map<string, Contact[]>();
+  const restNow = new Map<Guid, Contact>();
+  for (const [guid, then] of backup) {
+    const now = current.get(guid);
+    if (!now) {
+      const sig = contactSignature(then);
+      restLeft.set(sig, [...(restLeft.get(sig) ?? []), then]);
+      continue;
+    }
+    current.delete(guid);
+    if (contactSignature(now) === contactSignature(then)) out.unchanged += 1;
+    else out.update.push({ guid, name: nameOf(then), now, then });
+  }
+  for (const [guid, now] of current) {
+    const same = restLeft.get(contactSignature(now));
+    if (same && same.length > 0) {
+      same.pop();
+      out.unchanged += 1;
+    } else restNow.set(guid, now);
+  }
+  for (const list of restLeft.values()) for (const c of list) out.add.push({ name: nameOf(c), contact: c });
+  for (const [guid, now] of restNow) out.delete.push({ guid, name: nameOf(now), now });
+  return out;
+}
+
+/** Makes the truth equal to the backup's, as one batch of editor edits (then reconciled and
+ *  synced everywhere like any other). */
+export function restoreBackup(ctx: SafetyContext, file: string): RestorePreview {
+  const p = restorePreview(ctx, file);
+  const at = ctx.now();
+  ctx.dss.db.transaction(() => {
+    for (const u of p.update) ctx.dss.queueEdit({ kind: 'update', guid: u.guid, base: u.now, data: u.then }, at);
+    for (const d of p.delete) ctx.dss.queueEdit({ kind: 'delete', guid: d.guid, base: d.now }, at);
+    for (const a of p.add) ctx.dss.queueEdit({ kind: 'add', id: ctx.newGuid(), data: a.contact }, at);
+  })();
+  return p;
 }

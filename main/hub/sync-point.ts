@@ -66,6 +66,9 @@ export interface SyncPoint {
   readonly spid: Spid;
   readonly changeTracking: ChangeTracking;
   readonly capacity: Capacity;
+  /** The device has no write path (PBAP, a watched export): attaching it marks its paired
+   *  record read-only, so the hub never plans actions for it. */
+  readonly readOnly?: boolean;
   /** Step 2: read the device's records and their states. Throws LinkLostError. */
   retrieve(): Promise<Retrieved>;
   /**

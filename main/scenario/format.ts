@@ -20,6 +20,8 @@ export interface ScenarioDevice {
   changeTracking: 'log' | 'snapshot';
   capacity?: Capacity;
   initial: ScenarioContact[];
+  /** The hub reads it but never writes to it (always `snapshot`). */
+  readOnly?: boolean;
 }
 
 export type ScenarioFault =
@@ -154,8 +156,10 @@ export function parseScenario(text: string, file: string): Scenario {
       if (c.maxEntries !== undefined) capacity.maxEntries = int(c.maxEntries, `${f}.capacity.maxEntries`, 0);
     }
     const initial = o.initial === undefined ? [] : list(o.initial, `${f}.initial`).map((x, j) => contact(x, `${f}.initial[${j}]`));
-    for (const k of Object.keys(o)) if (!['id', 'priority', 'changeTracking', 'capacity', 'initial'].includes(k)) fail(`${f}.${k}`, 'unknown device field');
-    devices.push({ id, priority, changeTracking: ct, ...(capacity ? { capacity } : {}), initial });
+    const readOnly = o.readOnly === undefined ? false : bool(o.readOnly, `${f}.readOnly`);
+    if (readOnly && ct !== 'snapshot') fail(`${f}.readOnly`, `a read-only device must be "changeTracking": "snapshot" (the hub cannot write to it, so it only lists what it holds); "${id}" is "${ct}"`);
+    for (const k of Object.keys(o)) if (!['id', 'priority', 'changeTracking', 'capacity', 'initial', 'readOnly'].includes(k)) fail(`${f}.${k}`, 'unknown device field');
+    devices.push({ id, priority, changeTracking: ct, ...(capacity ? { capacity } : {}), initial, ...(readOnly ? { readOnly } : {}) });
   });
 
   const known = (id: string, field: string, allowHub: boolean) => {

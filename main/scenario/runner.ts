@@ -4,15 +4,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contactSignature, normalizeContact, type Contact } from '../core/contact';
+import { contactSignature, normalizeContact, toElements, type Contact } from '../core/contact';
 import { DuplicateIndex, isDuplicate, normalizeName } from '../core/duplicates';
 import { project } from '../core/projection';
-import { EDITOR_SPID, type Guid, type Luid } from '../core/types';
+import { ALL_ELEMENTS, EDITOR_SPID, type Guid, type Luid } from '../core/types';
 import { SimulatedDevice } from '../devices/simulated/device';
 import { Hub } from '../hub/hub';
 import { HubCrash } from '../hub/run';
 import { toContact, toPartial, type SafetyStep, type Scenario, type ScenarioStep } from './format';
 import { historyOf } from '../dss/history';
+import { DEFAULT_GUARD } from '../core/holds';
 
 export interface ScenarioResult {
   name: string;
@@ -81,11 +82,14 @@ export class ScenarioSession {
         changeTracking: d.changeTracking,
         capacity: d.capacity ?? {},
         priority: d.priority,
+        readOnly: d.readOnly ?? false,
       });
     }
     const editor = this.hub.device(EDITOR_SPID)!;
     this.hub.dss.putDevice({ ...editor, priority: scenario.hubPriority });
     this.initialConflicts = this.hub.dss.conflictCount();
+    // The mass-deletion guard is off unless the scenario sets it; `{}` is the default rule.
+    this.hub.setGuard(scenario.guard ? (scenario.guard.deletes === undefined ? DEFAULT_GUARD : { deletes: scenario.guard.deletes, share: null }) : null);
   }
 
   private openHub(): Hub {
@@ -172,6 +176,11 @@ export class ScenarioSession {
     await this.restart();
   }
 
+  /** The run a sync step made, if it was played. */
+  runOf(step: ScenarioStep): number | undefined {
+    return this.runOfStep.get(step);
+  }
+
   /** undo, restore, approve, keep (scenario-format.md). */
   private safetyStep(s: SafetyStep): void {
     if ('undo' in s) {
@@ -183,15 +192,22 @@ export class ScenarioSession {
     if ('restore' in s) {
       const ref = this.keys.get(s.restore);
       if (!ref) throw new Fail(`no contact with key "${s.restore}" was added`);
+      // Its record by GUID, else (re-added under another GUID since) the newest deleted
+      // record that is its duplicate.
       const guid = this.guidOf(ref);
-      if (!guid) throw new Fail(`the hub never held the contact "${s.restore}"`);
-      const deleted = this.hub.recentlyDeleted().find((d) => d.guid === guid);
+      const all = this.hub.recentlyDeleted();
+      const data = normalizeContact(ref.data, this.scenario.region);
+      const deleted = all.find((d) => d.guid === guid) ?? all.find((d) => isDuplicate(data, d.contact));
       if (!deleted) throw new Fail(`the contact "${s.restore}" is not in recently deleted`);
-      const id = this.hub.restoreContact(guid);
+      const id = this.hub.restoreContact(deleted.guid);
       this.keys.set(s.restore, { device: EDITOR_SPID, guid: id, data: deleted.contact });
       return;
     }
-    throw new Fail(`step ${JSON.stringify(s)} is not supported yet`);
+    // (Nothing held from that device: there is nothing to answer.)
+    const dev = 'approve' in s ? s.approve : s.keep;
+    if (!this.hub.holds().some((h) => h.spid === dev)) return;
+    if ('approve' in s) this.hub.approveHolds(dev);
+    else this.hub.keepHolds(dev);
   }
 
   private editorStep(s: Extract<ScenarioStep, { edit: string }>): void {
@@ -225,6 +241,7 @@ export class ScenarioSession {
     for (const id of online) this.hub.attach(this.devices.get(id)!);
     try {
       await this.hub.sync(online);
+      this.checkNothingWrittenToReadOnly();
     } catch (e) {
       if (!(e instanceof HubCrash)) throw e;
       await this.restart();
@@ -235,6 +252,14 @@ export class ScenarioSession {
       // Faults are for this run only (a cut planned after K applies does not fire when the
       // device had no K+1-th operation).
       for (const d of this.devices.values()) d.faults = {};
+    }
+  }
+
+  /** A read-only device is never written to. */
+  private checkNothingWrittenToReadOnly(): void {
+    for (const d of this.scenario.devices) {
+      const received = d.readOnly ? this.devices.get(d.id)!.received : [];
+      if (received.length > 0) throw new Fail(`the hub wrote to the read-only device ${d.id}: ${received.map((op) => op.action).join(', ')}`);
     }
   }
 
@@ -251,6 +276,10 @@ export class ScenarioSession {
     const region = this.scenario.region;
     const truth = this.truth();
     for (const [id, dev] of this.devices) {
+      if (this.scenario.devices.find((d) => d.id === id)?.readOnly) {
+        this.checkReadOnlyConverged(id, dev);
+        continue;
+      }
       const held = dev.records().map((r) => r.data);
       const expected = truth.map((c) => project(c, dev.capacity));
       const max = dev.capacity.maxEntries;
@@ -266,6 +295,36 @@ export class ScenarioSession {
         continue;
       }
       sameMultiset(held, expected, region, `not converged: ${id}`);
+    }
+  }
+
+  /** "Converged" for a read-only device (sync-method.md, "Decisions on the extensions"):
+   *  the truth holds everything it lists — each record it lists is a duplicate of a truth
+   *  record through its projection, or maps to a record deleted elsewhere or in the conflict
+   *  log, or maps to a truth record whose differing elements another sync point wrote after
+   *  the device last listed the record. */
+  private checkReadOnlyConverged(id: string, dev: SimulatedDevice): void {
+    const { dss } = this.hub;
+    const region = this.scenario.region;
+    const truth = this.truth();
+    const conflicted = new Set(dss.conflicts(Number.MAX_SAFE_INTEGER).map((c) => c.guid));
+    for (const r of dev.records()) {
+      const listed = project(normalizeContact(r.data, region), dev.capacity);
+      if (truth.some((c) => isDuplicate(listed, project(c, dev.capacity)))) continue;
+      const m = dss.mapByLuid(id, r.luid);
+      const rec = m ? dss.truth(m.guid) : undefined;
+      if (m && (!rec || conflicted.has(m.guid))) continue;
+      if (m && rec) {
+        const have = toElements(listed);
+        const want = toElements(project(rec.contact, dev.capacity));
+        const differing = new Set([...have.keys(), ...want.keys()].filter((k) => have.get(k) !== want.get(k)));
+        const writtenSince = [...differing].every((k) => {
+          const w = rec.prov[k] ?? rec.prov[ALL_ELEMENTS];
+          return w !== undefined && w.spid !== id && w.run >= m.run;
+        });
+        if (writtenSince) continue;
+      }
+      throw new Fail(`not converged: the read-only ${id} lists ${describe(r.data)}, which the truth does not hold`);
     }
   }
 

@@ -1,13 +1,17 @@
-// The app shell: a header with the sync status and "Sync now", the five screens as tabs
+// The app shell: a header with the sync status and "Sync now", the six screens as tabs
 // routed by the URL fragment (so the browser's back button and a reload keep the screen),
 // a connection banner, and the live region screen readers hear announcements from.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { client, request, type ConnectionState } from '../api';
+import { ConnectionBanner } from './ConnectionBanner';
 import { ActivityScreen } from './screens/Activity';
 import { ConflictsScreen } from './screens/Conflicts';
 import { ContactsScreen } from './screens/Contacts';
 import { DevicesScreen } from './screens/Devices';
 import { PriorityScreen } from './screens/Priority';
+import { RecentlyDeletedScreen } from './screens/RecentlyDeleted';
+import { HoldBanner } from './safety/HoldBanner';
+import { SettingsScreen } from './screens/Settings';
 import { announce, useRunProgress } from './hooks';
 
 const SCREENS = [
@@ -16,6 +20,8 @@ const SCREENS = [
   { id: 'priority', label: 'Priority' },
   { id: 'conflicts', label: 'Conflicts' },
   { id: 'activity', label: 'Activity' },
+  { id: 'deleted', label: 'Recently deleted' },
+  { id: 'settings', label: 'Settings' },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
@@ -26,8 +32,8 @@ function screenFromHash(): ScreenId {
 
 export function App() {
   const [screen, setScreen] = useState<ScreenId>(screenFromHash);
-  const [conn, setConn] = useState<ConnectionState>('connecting');
   const [syncError, setSyncError] = useState<string | null>(null);
+  const [conn, setConn] = useState<ConnectionState>('connecting');
   const run = useRunProgress();
   const running = run !== null && !run.finished;
 
@@ -37,12 +43,19 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => client.onConnection(setConn), []);
+  const shown = useRef(screen);
   useEffect(() => {
     const label = SCREENS.find((s) => s.id === screen)?.label ?? '';
     document.title = `${label} — Concord`;
-    // Move focus to the new screen's heading, so keyboard and screen reader users land there.
+    // Move focus to the new screen's heading, so keyboard and screen reader users land there;
+    // not on the first load, where the first Tab must reach the skip link.
+    if (shown.current === screen) return;
+    shown.current = screen;
     document.getElementById('screen-heading')?.focus();
   }, [screen]);
+
+  // A greyed-out button says why (in its tooltip, and to screen readers).
+  const syncNowReason = running ? 'A sync is running; it can be started again when it has finished.' : conn !== 'open' ? 'Not connected to the Concord hub.' : null;
 
   const syncNow = async () => {
     setSyncError(null);
@@ -57,7 +70,16 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The fragment routes the screens: jump to the content without changing screen.
+          e.preventDefault();
+          const target = document.getElementById('screen-heading') ?? document.getElementById('main');
+          target?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="app-header">
@@ -76,26 +98,40 @@ export function App() {
         <div className="sync-status" role="status" aria-live="polite">
           {running ? <span>Syncing… {run.step.toLowerCase()}</span> : <span className="muted">Idle</span>}
         </div>
-        <button type="button" className="primary" onClick={syncNow} disabled={running} aria-describedby={syncError ? 'sync-error' : undefined}>
+        <button
+          type="button"
+          className="primary sync-all"
+          onClick={() => !running && void syncNow()}
+          // Not connected: greyed out. Running: still focusable (aria-disabled), so pressing it
+          // from the keyboard does not throw the focus to the page.
+          disabled={conn !== 'open'}
+          aria-disabled={running || undefined}
+          title={syncNowReason ?? 'Sync every connected device now'}
+          aria-describedby={[syncNowReason ? 'sync-now-reason' : '', syncError ? 'sync-error' : ''].filter(Boolean).join(' ') || undefined}
+        >
           {running ? 'Syncing…' : 'Sync now'}
         </button>
+        {syncNowReason && (
+          <span id="sync-now-reason" className="visually-hidden">
+            {syncNowReason}
+          </span>
+        )}
       </header>
-      {conn !== 'open' && (
-        <div className="banner" role="alert">
-          {conn === 'connecting' ? 'Connecting to the Concord hub…' : 'The connection to the Concord hub was lost. Trying again…'}
-        </div>
-      )}
+      <ConnectionBanner />
       {syncError && (
         <div className="banner error" role="alert" id="sync-error">
           {syncError}
         </div>
       )}
-      <main id="main" className="app-main">
+      <HoldBanner />
+      <main id="main" className="app-main" tabIndex={-1}>
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'devices' && <DevicesScreen />}
         {screen === 'priority' && <PriorityScreen />}
         {screen === 'conflicts' && <ConflictsScreen />}
         {screen === 'activity' && <ActivityScreen run={run} />}
+        {screen === 'deleted' && <RecentlyDeletedScreen />}
+        {screen === 'settings' && <SettingsScreen />}
       </main>
       <div id="announcer" className="visually-hidden" aria-live="polite" role="status" />
     </div>

@@ -1,4 +1,4 @@
-// Who may talk to the hub (issue 6, item 5): the SyncML LAN endpoint is off until started,
+// Who may talk to the hub: the SyncML LAN endpoint is off until started,
 // binds only where it is told, lets in only a paired device with the right credentials
 // (basic and MD5), limits body sizes and failed logins; slow clients are cut off; the UI
 // API wants its token, over HTTP and WebSocket.

@@ -1,4 +1,5 @@
-// Crash safety beyond the named crash points (issue 2, "Must show"): the hub is stopped
+// Crash safety beyond the named crash points (sync-method.md, "Persistence rules": a crash at any
+// moment loses nothing acknowledged): the hub is stopped
 // dead before each DSS write of a run in turn — every write transaction the store announces
 // through its writeHook (run-start, commit, each acknowledgement, each device's finish) and
 // the two it does not (the run summary, the device log) — then restarted from its folder

@@ -1,4 +1,5 @@
-// A real hub process killed with SIGKILL in the middle of a run (issue 2, "Must show"): the
+// A real hub process killed with SIGKILL in the middle of a run (sync-method.md,
+// "Persistence rules": nothing acknowledged is lost, nothing applied twice): the
 // child (child-sync.ts) syncs a handset of 1,200 contacts and a laptop of 600 through a hub
 // on a real disk folder; the test kills it at a random moment of a chosen phase, checks the
 // DSS file it left (integrity, at the last commit or the next, every action row pointing at
@@ -6,7 +7,6 @@
 // child finish, and checks that everything converged with no duplicates and settles.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { project } from '../../main/core/projection';
 import { Dss } from '../../main/dss/store';
 import { Hub } from '../../main/hub/hub';
 import { LOG, SIM_CAPACITY, SNAP } from './child-sync';
+import { rng } from '../lib/random';
+import { tmpDir } from '../lib/tmp';
 import { describeContact, multisetDiff, REGION } from './world';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -26,16 +28,6 @@ const INCOMING: Record<string, number> = { [SNAP]: SIZES.log, [LOG]: SIZES.snap 
 const OWN: Record<string, number> = { [SNAP]: SIZES.snap, [LOG]: SIZES.log };
 const SEED = Number(process.env.CONCORD_CRASH_SEED ?? Date.now() % 1_000_000);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(SEED);
 
 interface Child {
@@ -236,7 +228,7 @@ describe(`a hub process SIGKILLed mid-run (seed ${SEED}; replay with CONCORD_CRA
   for (const plan of plans()) {
     it.concurrent(`killed ${plan.name}: the DSS is at a commit, and a restarted hub converges`, async () => {
       // A real disk folder: fsync is what this is about.
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-crash-'));
+      const dir = tmpDir('crash');
       dirs.push(dir);
       const c = startChild(dir, { delay: 1, retrieveDelay: 300, killWhen: plan.killWhen });
       const { signal } = await c.exited;

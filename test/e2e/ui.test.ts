@@ -40,7 +40,8 @@ async function search(q: string): Promise<void> {
 }
 
 async function waitForRunToFinish(): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('.app-header button.primary')?.hasAttribute('disabled'), null, { timeout: 60_000 });
+  // While a run goes on, the header's "Sync now" is aria-disabled (it keeps the focus).
+  await page.waitForFunction(() => document.querySelector('.app-header button.primary')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 60_000 });
 }
 
 beforeAll(async () => {
@@ -108,7 +109,7 @@ describe('concord serve --demo in Chromium', () => {
     await shot('03-add-contact');
     await page.getByRole('button', { name: 'Save' }).click();
     await search('test person');
-    await page.getByRole('option', { name: /^Test Person, \+447700900999/ }).click();
+    await page.getByRole('option', { name: /^Test Person, 07700 900999/ }).click();
     await page.getByRole('button', { name: 'Edit' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Test Person-Edited');
     await page.getByRole('button', { name: 'Add e-mail' }).click();
@@ -118,6 +119,24 @@ describe('concord serve --demo in Chromium', () => {
     await page.locator('.detail dd:text-is("test@example.org")').waitFor();
     await shot('04-edit-contact');
     await search('');
+
+    // ---- reorder priorities: keyboard and drag and drop, saved at once ---------------------------------
+    await go('priority');
+    const order = () => page.locator('.priority-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-spid')));
+    await expect.poll(order).toEqual(['hub', 'demo-phone', 'demo-laptop']);
+    await page.locator('.priority-item[data-spid=demo-laptop]').focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-spid'))).toBe('demo-laptop');
+    await page.locator('.priority-item[data-spid=demo-phone]').dragTo(page.locator('.priority-item[data-spid=demo-laptop]'));
+    await expect.poll(order).toEqual(['hub', 'demo-phone', 'demo-laptop']);
+    await page.locator('.priority-item[data-spid=demo-laptop]').focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
+    // Saved: a fresh load of the page shows the new order.
+    await page.reload();
+    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
+    await shot('09-priority');
 
     // ---- sync the demo devices and watch the progress bars ---------------------------------------
     await go('activity');
@@ -141,7 +160,9 @@ describe('concord serve --demo in Chromium', () => {
     expect(midway.length, `bar states seen: ${seen.join(', ')}`).toBeGreaterThan(0);
     await page.getByTestId('current-step').filter({ hasText: 'Finished' }).waitFor();
     await expect.poll(() => page.locator('.history .run').count()).toBeGreaterThanOrEqual(2);
-    await page.locator('.history .run').first().getByText('2 conflicts resolved').waitFor();
+    // The demo synced once at start (its first conflicts are already listed); this run brings
+    // the next one, resolved by the order just set.
+    await page.locator('.history .run').first().getByText('1 conflict resolved').waitFor();
     await shot('06-activity-after-sync');
 
     // ---- open a conflict and use the other version --------------------------------------------------
@@ -151,12 +172,12 @@ describe('concord serve --demo in Chromium', () => {
     await table.locator('th[data-spid=demo-phone] .badge:text-is("Kept")').waitFor();
     await expect.poll(() => table.locator('tr.differs').count()).toBe(1);
     await shot('07-conflict');
-    await page.getByRole('button', { name: 'Use the version from Laptop' }).click();
+    await page.getByRole('button', { name: 'Use this version from Laptop' }).click();
     await page.locator('main').getByText('Using the version from Laptop.').waitFor();
     await go('contacts');
     await search('anna berg');
-    await page.getByRole('option', { name: /^Anna Berg, \+447700900301/ }).click();
-    await page.locator('.detail dd:text-is("+447700900301")').waitFor();
+    await page.getByRole('option', { name: /^Anna Berg, 07700 900301/ }).click();
+    await page.locator('.detail dd[data-value="+447700900301"]:text-is("07700 900301")').waitFor();
     await search('');
 
     // ---- devices ------------------------------------------------------------------------------
@@ -164,28 +185,7 @@ describe('concord serve --demo in Chromium', () => {
     await page.locator('article.card[data-spid=demo-phone]').getByText('Connected').waitFor();
     await shot('08-devices');
 
-    // ---- reorder priorities: keyboard and drag and drop, saved at once ---------------------------------
-    await go('priority');
-    const order = () => page.locator('.priority-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-spid')));
-    await expect.poll(order).toEqual(['hub', 'demo-phone', 'demo-laptop']);
-    await page.locator('.priority-item[data-spid=demo-laptop]').focus();
-    await page.keyboard.press('Alt+ArrowUp');
-    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-spid'))).toBe('demo-laptop');
-    await page.locator('.priority-item[data-spid=demo-phone]').dragTo(page.locator('.priority-item[data-spid=demo-laptop]'));
-    await expect.poll(order).toEqual(['hub', 'demo-phone', 'demo-laptop']);
-    await page.locator('.priority-item[data-spid=demo-laptop]').focus();
-    await page.keyboard.press('Alt+ArrowUp');
-    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
-    // Saved: a fresh load of the page shows the new order.
-    await page.reload();
-    await expect.poll(order).toEqual(['hub', 'demo-laptop', 'demo-phone']);
-    await shot('09-priority');
-
-    // ---- the next conflict is resolved the new way (the laptop now wins) --------------------------------
-    await page.getByRole('button', { name: 'Sync now' }).first().click();
-    await page.waitForFunction(() => document.querySelector('.app-header button.primary')?.hasAttribute('disabled'), null, { timeout: 10_000 }).catch(() => undefined);
-    await waitForRunToFinish();
+    // ---- the conflict of the run above was resolved the new way (the laptop now wins) ------------------
     await go('conflicts');
     const newest = page.locator('.conflict-list li').first();
     await expect.poll(() => newest.textContent()).toContain('Carla Diaz');

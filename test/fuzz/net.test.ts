@@ -1,4 +1,4 @@
-// Hostile input (issue 6, item 4) at the network faces of the hub: SyncML bodies at the LAN
+// Hostile input at the network faces of the hub: SyncML bodies at the LAN
 // endpoint (CONCORD_FUZZ_N through SyncmlServer.handle, a few hundred over one keep-alive
 // HTTP connection) and UI API requests (CONCORD_FUZZ_N over one WebSocket, a few hundred
 // POST /api). Every fuzzed input is refused (4xx, a SyncML error status, an error result)

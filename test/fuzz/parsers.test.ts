@@ -1,4 +1,4 @@
-// Hostile input (issue 6, item 4) for the parsers that read what a device sends: vCard,
+// Hostile input for the parsers that read what a device sends: vCard,
 // SyncML XML and WBXML, AT responses. Each parser gets CONCORD_FUZZ_N inputs (default
 // 5,000), half structured-but-wrong (fast-check) and half mutants of real samples; no
 // exception but the declared one, every input under 200 ms, the heap bounded.

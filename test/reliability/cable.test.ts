@@ -1,4 +1,4 @@
-// Issue 6, item 3: the serial link cut (socat killed) or stalled (socat stopped) at random
+// A link lost mid-run: the serial link cut (socat killed) or stalled (socat stopped) at random
 // byte offsets during retrieve and push; replugged, the phone converges with nothing lost
 // or doubled, and a stall is noticed by the driver's own timeout.
 // CONCORD_REL_SEED=N replays; CONCORD_REL_CUTS=N changes the count.

@@ -1,4 +1,4 @@
-// Issue 6, item 1: the hub process SIGKILLed at random moments of real syncs (concord serve
+// Crash safety at scale: the hub process SIGKILLed at random moments of real syncs (concord serve
 // with SyncEvolution over HTTP; a hub process of ours with the handset simulator over a socat
 // pty), restarted, synced until every device is done: converged, nothing lost, no duplicates.
 // CONCORD_REL_SEED=N replays a campaign; CONCORD_REL_KILLS=N changes its size.

@@ -1,4 +1,4 @@
-// Issue 6, item 2: lossy, slow and broken networks between SyncEvolution and the hub.
+// Convergence over lossy, slow and broken networks between SyncEvolution and the hub.
 // CONCORD_REL_SEED=N replays.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasSyncEvolution, killAll } from './lib/common';

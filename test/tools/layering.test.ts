@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ESLint, RuleTester } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
-import layering, { RANKS, TEMPORARY_EXCEPTIONS } from '../../tools/eslint/layering.js';
+import layering, { RANKS } from '../../tools/eslint/layering.js';
 
 RuleTester.describe = describe;
 RuleTester.it = it;
@@ -116,13 +116,6 @@ fails('main/core/a.ts', "import { run } from '../../bench/run';", /may not impor
 passes('test/main/hub/a.test.ts', "import { Hub } from '../../../main/hub/hub';");
 passes('bench/a.ts', "import { Hub } from '../main/hub/hub';");
 passes('test/a.test.ts', "import M from 'better-sqlite3';");
-
-// The temporary allow-list lets through exactly the import it names, from exactly that file.
-for (const e of TEMPORARY_EXCEPTIONS) {
-  const dir = path.posix.dirname(e.from);
-  passes(e.from, importOf(dir, e.to));
-  fails(`${dir}/another-file.ts`, importOf(dir, e.to), /upward import|same rank/);
-}
 
 tester.run('concord/layering', layering.rules.layering, { valid, invalid });
 

@@ -24,17 +24,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// ---------------------------------------------------------------------------------------
-// TEMPORARY ALLOW-LIST. Each entry is an upward import that exists today and is being moved
-// by a change in flight; the lead empties this array when those changes are merged. Do not
-// add to it: fix the import instead.
-export const TEMPORARY_EXCEPTIONS = [
-  // The record types move down from main/hub/types.ts into main/dss (or main/core).
-  { from: 'main/dss/store.ts', to: 'main/hub/types' },
-  // The pairing command moves out of main/devices into main/cli (one defaultDataDir).
-  { from: 'main/devices/syncml/pair.ts', to: 'main/cli/paths' },
-];
-// ---------------------------------------------------------------------------------------
 
 /** The rank table: each row one rank, lowest first. `peers` says whether the layers of a row
  *  may import each other. */
@@ -77,14 +66,6 @@ function isBuiltin(source) {
   return source.startsWith('node:') || NODE_BUILTINS.has(source);
 }
 
-function stripExtension(p) {
-  return p.replace(/\.(ts|tsx|js|mjs|cjs|jsx)$/, '');
-}
-
-function excepted(file, target) {
-  return TEMPORARY_EXCEPTIONS.some((e) => e.from === file && stripExtension(target) === e.to);
-}
-
 /** Why `file` may not import `source` (resolved to `target` when relative), or undefined. */
 export function violation(file, source, target, typeOnly) {
   const from = layerOf(file);
@@ -125,7 +106,6 @@ export function violation(file, source, target, typeOnly) {
   if (!b) return `${to} is not in the layering rank table (tools/eslint/layering.js)`;
   if (b.rank < a.rank) return undefined;
   if (b.rank === a.rank && a.row.peers) return undefined;
-  if (excepted(file, target)) return undefined;
   if (b.rank === a.rank) return `${from} and ${to} are layers of the same rank and may not import each other`;
   return `upward import: ${from} (rank ${a.rank}) may not import from ${to} (rank ${b.rank})`;
 }

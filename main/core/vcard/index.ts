@@ -16,4 +16,4 @@
 export { VCardError, MAX_CARD_SIZE, MAX_LINE_SIZE } from './types';
 export type { VCardVersion, ParsedCard, CardProblem, WriteOptions } from './types';
 export { parseVCards, parseVCard } from './parse';
-export { writeVCard, formattedName } from './write';
+export { writeVCard, formattedName, nameFromFormatted } from './write';

@@ -41,6 +41,10 @@ export interface WriteOptions {
   /** Written as given (the core has no clock and no product name of its own to impose). */
   prodid?: string;
   rev?: string;
+  /** A contact without a structured name gets an N derived from its formatted name
+   *  (nameFromFormatted), for files read by address books that sort and show N. Off for
+   *  devices: an N they never had would come back as an edit. */
+  nameFromFn?: boolean;
 }
 
 /** A card over this many octets (characters, for string input) is refused. */

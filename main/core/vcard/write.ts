@@ -64,6 +64,23 @@ export function formattedName(c: Contact): string {
   return derivedName(c) || c.tel[0]?.value || c.email[0]?.value || '';
 }
 
+/** The structured name a person would give for a formatted name: `Family, Given` as
+ *  written; else the last word is the family name and the words before it the given names
+ *  ("Anna Maria Berg" → Berg; Anna Maria); one word is a given name ("Mum"). */
+export function nameFromFormatted(fn: string): string[] {
+  const s = fn.replace(/\s+/g, ' ').trim();
+  if (s === '') return [];
+  const comma = /^([^,]+),\s*([^,]+)$/.exec(s);
+  if (comma) return [comma[1]!.trim(), comma[2]!.trim()];
+  const words = s.split(' ');
+  if (words.length === 1) return ['', s];
+  return [words.at(-1)!, words.slice(0, -1).join(' ')];
+}
+
+/** Labels of a TEL that is not a voice line; every other 2.1 TEL says VOICE, as the phones
+ *  that speak 2.1 write it themselves (`TEL;CELL;VOICE`). */
+const NOT_VOICE = new Set(['fax', 'pager', 'modem', 'bbs', 'video', 'msg', 'text', 'textphone']);
+
 /** A tel: URI is written only for what is a valid one (RFC 3966 global or local number);
  *  anything the user typed differently stays text, which 4.0 also allows. */
 const TEL_URI = /^\+?[0-9*#().-]{1,40}(;ext=[0-9*#().-]{1,20})?$/;
@@ -204,8 +221,10 @@ export function writeVCard(c: Contact, version: VCardVersion, opts: WriteOptions
   if (opts.prodid !== undefined) props.push({ name: 'PRODID', params: [], value: oneLine(opts.prodid) });
 
   // N: required in 2.1 and 3.0, optional in 4.0.
-  if (version !== '4.0' || c.n.some((p) => p !== '')) {
-    const n = [...c.n];
+  const hasN = c.n.some((p) => p !== '');
+  const derivedN = !hasN && opts.nameFromFn ? nameFromFormatted(c.fn) : [];
+  if (version !== '4.0' || hasN || derivedN.length > 0) {
+    const n = hasN ? [...c.n] : derivedN;
     while (n.length < 5) n.push('');
     props.push({ name: 'N', params: [], value: n.map((p) => escapeText(p, version, true)).join(';') });
   }
@@ -219,7 +238,14 @@ export function writeVCard(c: Contact, version: VCardVersion, opts: WriteOptions
     const value = t.value.trim();
     if (version === '4.0' && TEL_URI.test(value)) {
       props.push({ name: 'TEL', params: ['VALUE=uri', ...typeParams(t.type, version)], value: `tel:${value}` });
-    } else props.push({ name: 'TEL', params: typeParams(t.type, version), value: text(t.value) });
+    } else {
+      const params = typeParams(t.type, version);
+      if (version === '2.1' && !canonicalType(t.type).split(',').some((l) => NOT_VOICE.has(l))) {
+        const pref = params.indexOf('PREF');
+        params.splice(pref < 0 ? params.length : pref, 0, 'VOICE');
+      }
+      props.push({ name: 'TEL', params, value: text(t.value) });
+    }
   }
   for (const e of c.email) {
     // Old phones expect INTERNET; canonicalType drops it again on reading.

@@ -4,11 +4,7 @@
 // It serves one end of a serial link (a socat pty pair in tests), paces its bytes at the
 // line's baud rate, and injects the faults the driver must survive.
 //
-// `concord sim handset --link PATH [--storage SM:250,ME:1000] [--charsets GSM,UCS2]
-//   [--name-length 14] [--baud 115200] [--fill N | --fill SM:250,ME:1000]
-//   [--faults drop-after:N,busy:N:MS,garble:N,stall-after:N,full-after:K,urc:K]
-//   [--imei …] [--imsi …] [--seed N]`
-import fs from 'node:fs';
+// `concord sim handset` (main/cli/sim.ts) runs it as a process of its own.
 import { openTtyLink, type SerialLink } from '../../../native/serial';
 import { type Charset, charsetOf, decodeText, encodeText, toRepresentable } from './charset';
 import { splitFields } from './phone';
@@ -507,7 +503,8 @@ export function startSimHandset(opts: SimHandsetOptions): SimHandset {
   return h;
 }
 
-function parseStorages(s: string, nameLength: number): SimStorageSpec[] {
+/** `SM:250,ME:1000[:nameLength]`: the storages of `concord sim handset --storage`. */
+export function parseStorages(s: string, nameLength: number): SimStorageSpec[] {
   return s.split(',').map((part) => {
     const [name = '', size = '', nl] = part.split(':');
     return { name: name.toUpperCase(), size: Number(size), nameLength: nl ? Number(nl) : nameLength, numberLength: 40 };
@@ -542,76 +539,4 @@ export function parseFaults(s: string): SimFaults {
     }
   }
   return f;
-}
-
-export function parseSimArgs(argv: string[]): SimHandsetOptions & { link: string } {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const link = get('--link');
-  if (!link) throw new Error('usage: concord sim handset --link PATH [--storage SM:250,ME:1000] [--charsets GSM,UCS2] [--name-length 14] [--baud 115200] [--fill N] [--faults …] [--imei …] [--imsi …]');
-  const nameLength = Number(get('--name-length') ?? 14);
-  const storages = parseStorages(get('--storage') ?? 'SM:250,ME:1000', nameLength);
-  const charsets = (get('--charsets') ?? 'GSM,UCS2').split(',').map((c) => {
-    const cs = charsetOf(c);
-    if (!cs) throw new Error(`unknown charset ${c}`);
-    return cs;
-  });
-  const fillArg = get('--fill');
-  const fill: Record<string, number> = {};
-  if (fillArg && /^\d+$/.test(fillArg)) for (const s of storages) fill[s.name] = Math.min(Number(fillArg), s.size);
-  else if (fillArg) for (const part of fillArg.split(',')) fill[part.split(':')[0]!.toUpperCase()] = Number(part.split(':')[1]);
-  return {
-    link,
-    storages,
-    charsets,
-    baud: Number(get('--baud') ?? 115200),
-    fill,
-    faults: parseFaults(get('--faults') ?? ''),
-    imei: get('--imei'),
-    imsi: get('--imsi'),
-    seed: get('--seed') ? Number(get('--seed')) : undefined,
-  };
-}
-
-/** `concord sim handset …`: serves the link until SIGINT/SIGTERM. A link that goes away
- *  (socat restarted) is served again when its path reappears, with the phonebook kept, as
- *  a phone that is plugged in again. */
-export async function runSimHandset(argv: string[]): Promise<number> {
-  let opts: SimHandsetOptions & { link: string };
-  try {
-    opts = parseSimArgs(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 2;
-  }
-  const h = new SimHandset(opts);
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-    void h.drop();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const sizes = [...h.storages.values()].map((s) => `${s.name}:${s.entries.size}/${s.size}`).join(' ');
-  process.stderr.write(`sim handset IMEI ${h.imei} on ${opts.link} (${sizes}; charsets ${h.offered.join(',')}; ${opts.baud} baud)\n`);
-  while (!stop) {
-    if (!fs.existsSync(opts.link)) {
-      await new Promise((r) => setTimeout(r, 200));
-      continue;
-    }
-    try {
-      h.serve(opts.link);
-    } catch (err) {
-      process.stderr.write(`cannot open ${opts.link}: ${(err as Error).message}\n`);
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
-    }
-    await h.whenDetached();
-    if (!stop) await new Promise((r) => setTimeout(r, 200));
-  }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return 0;
 }

@@ -3,12 +3,13 @@
 // check a digest — never the password itself; basic credentials are checked by computing
 // the same digest from what the client sent.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DeviceRecord } from '../../hub/types';
+import { CONTENT_TYPE, encodeMessage, versionOf, type Encoding } from './codec';
+import { syncmlConfigOf, type StoredCredentials, type SyncmlHub } from './device-config';
+import type { Command, Message } from './model';
+import { HttpError, hdrStatus, plain, type Reply } from './wire';
 
-export interface StoredCredentials {
-  user: string;
-  /** b64(md5("user:password")): the SyncML 1.1+ MD5 credential's inner digest. */
-  digest: string;
-}
+export type { StoredCredentials };
 
 export function md5b64(s: string | Buffer): string {
   return createHash('md5').update(s).digest('base64');
@@ -91,4 +92,80 @@ export class LoginLimiter {
   succeeded(key: string): void {
     this.fails.delete(key);
   }
+}
+
+/** The outcome of a session's first message: refused (the reply says why and, for MD5,
+ *  carries the nonce to use), or the paired device it logged in as, with the SyncHdr
+ *  Status (212, and the next nonce) that opens the session. */
+export type LoginOutcome = { refused: Reply } | { device: DeviceRecord; authStatus: Command };
+
+/** Checks the credential of a session's first message against the paired devices. Every
+ *  attempt, good or bad, moves the device's nonce on; failures count against (address,
+ *  user) in `limiter`. */
+export function login(hub: SyncmlHub, limiter: LoginLimiter, remote: string, msg: Message, encoding: Encoding): LoginOutcome {
+  const version = versionOf(msg);
+  const cred = msg.hdr.cred ? readCred(msg.hdr.cred.meta?.type, msg.hdr.cred.data, msg.hdr.sourceName) : null;
+  const user = cred?.user ?? msg.hdr.sourceName ?? '';
+  const limitKey = `${remote}\u0000${user}`;
+  const device = hub.devices().find((d) => d.kind === 'syncml' && syncmlConfigOf(d)?.user === user && user !== '');
+  const conf = syncmlConfigOf(device);
+  const md5 = cred ? cred.kind === 'md5' : true;
+  const refuse = (code: 401 | 407, nonce?: string): LoginOutcome => {
+    const body: Command[] = [
+      hdrStatus(
+        msg,
+        code,
+        nonce !== undefined || !md5
+          ? md5
+            ? { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce as string) }
+            : { type: 'syncml:auth-basic', format: 'b64' }
+          : undefined,
+      ),
+    ];
+    const out: Message = {
+      hdr: {
+        verDTD: version,
+        verProto: `SyncML/${version}`,
+        sessionId: msg.hdr.sessionId,
+        msgId: '1',
+        target: msg.hdr.source,
+        source: msg.hdr.target,
+      },
+      body,
+      final: true,
+    };
+    return { refused: { status: 200, contentType: CONTENT_TYPE[encoding], body: encodeMessage(out, encoding, version) } };
+  };
+  if (limiter.blocked(limitKey)) return { refused: plain(429, 'too many failed logins; try again later') };
+  if (!device || !conf || !cred) {
+    if (cred) limiter.failed(limitKey);
+    // Unknown devices are refused; a client that sent nothing is told how to log in.
+    return refuse(cred ? 401 : 407, newNonce());
+  }
+  if (!verifyCred(cred, conf, conf.nonce)) {
+    limiter.failed(limitKey);
+    const nonce = newNonce();
+    hub.updateDeviceConfig(device.spid, { syncml: { ...conf, nonce } });
+    return refuse(401, nonce);
+  }
+  limiter.succeeded(limitKey);
+  // Authenticated. The next session's MD5 credential uses a fresh nonce (212 + Chal).
+  const nonce = newNonce();
+  const cur = syncmlConfigOf(hub.device(device.spid)) ?? conf;
+  const idChanged = cur.deviceId !== undefined && cur.deviceId !== msg.hdr.source;
+  hub.updateDeviceConfig(device.spid, {
+    syncml: {
+      ...cur,
+      nonce,
+      deviceId: msg.hdr.source,
+      // Another client installation under the same login: its anchors mean nothing here.
+      ...(idChanged ? { anchors: {} } : {}),
+    },
+  });
+  const authStatus = hdrStatus(msg, 212, cred.kind === 'md5' ? { type: 'syncml:auth-md5', format: 'b64', nextNonce: nonceOnWire(nonce) } : undefined);
+  // A session may start at a later message: after a 401 the client retries within the
+  // same SyncML session with its next MsgID.
+  const firstId = Number(msg.hdr.msgId);
+  if (!Number.isSafeInteger(firstId) || firstId < 1) throw new HttpError(400, 'bad MsgID');
+  return { device, authStatus };
 }

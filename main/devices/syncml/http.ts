@@ -16,8 +16,9 @@ export interface EndpointOptions {
   limiter?: LoginLimiter;
   /** The host name to put in the URL when binding to a wildcard address. */
   publicHost?: string;
-  /** The URL clients reach us at, when it is not our own (a proxy in front): RespURI is
-   *  built from it. */
+  /** The URL clients reach us at, when the Host they send does not say it (a reverse
+   *  proxy that rewrites Host, TLS in front): RespURI is built from it. Without it, RespURI
+   *  names the host and port each client used (its Host header). */
   publicUrl?: string;
   /** Where sessions are kept for a resume (Alert 225) across restarts; the hub's data
    *  folder + '/syncml' is the natural place. Without it, only in memory. */
@@ -33,6 +34,17 @@ export interface SyncmlEndpoint {
   url: string;
   server: SyncmlServer;
   close(): Promise<void>;
+}
+
+/** The endpoint's URL as a client reached it, from the Host header it sent: a host name, an
+ *  address of any interface, an IPv6 literal, or a port forward's host:port. undefined when
+ *  the header is missing or not a plain host[:port]. */
+export function urlFromHost(host: string | undefined, pathName: string): string | undefined {
+  if (!host) return undefined;
+  const m = /^(\[[0-9A-Fa-f:.]+(?:%25[\w.-]+)?\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return undefined;
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return undefined;
+  return `http://${host.toLowerCase()}${pathName}`;
 }
 
 function lanAddress(): string {
@@ -58,8 +70,9 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   });
   const addr = httpServer.address() as AddressInfo;
   const wildcard = opts.host === '0.0.0.0' || opts.host === '::';
-  // RespURI must be reachable from the client: on a wildcard bind, name the first LAN
-  // address rather than loopback.
+  // The URL we show (for pairing) and fall back on for a request without a usable Host:
+  // on a wildcard bind, the first LAN address rather than loopback. RespURI itself follows
+  // each client's Host (or the public URL).
   const host = opts.publicHost ?? (wildcard ? lanAddress() : opts.host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}${pathName}`;
   const server = new SyncmlServer(hub, {
@@ -109,12 +122,16 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     req.on('end', () => {
       clearTimeout(bodyTimer);
       if (aborted) return;
+      // RespURI sends the client back where it came from, not to an address of ours it
+      // may not reach (another interface, the far side of a port forward).
+      const reached = opts.publicUrl ?? urlFromHost(req.headers.host, pathName);
       server
         .handle({
           body: Buffer.concat(chunks),
           contentType: req.headers['content-type'],
           token: u.searchParams.get('s') ?? undefined,
           remote: req.socket.remoteAddress ?? '',
+          ...(reached ? { baseUrl: reached } : {}),
         })
         .then((r) => send(r.status, r.contentType, r.body))
         .catch((e: unknown) => send(500, 'text/plain', `internal error: ${(e as Error).message}\n`));
@@ -131,4 +148,4 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   };
 }
 
-export { pairSyncmlDevice, runPairCommand } from './pair';
+export { pairSyncmlDevice } from './pair';

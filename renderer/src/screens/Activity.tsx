@@ -1,8 +1,11 @@
 // Activity: during a run, a progress bar per device and the current step; afterwards the
-// history of runs with their counts and any error in plain words.
-import type { DeviceStatus } from '../../../main/api/contract';
+// history of runs with their counts and any error in plain words. Edits made in Concord are
+// saved by runs of their own: those runs are not listed one by one; the edits between two
+// device syncs are one entry that names each change.
+import type { DeviceStatus, EditNote, RunSummary } from '../../../main/api/contract';
 import { useDevices, useHub, type RunProgress } from '../hooks';
 import { countsLine, deviceError, outcomeLabel, when } from '../words';
+import { UndoSync } from '../safety/UndoSync';
 
 function phaseWords(p: RunProgress['per'][string]): string {
   switch (p.phase) {
@@ -37,9 +40,50 @@ function fraction(p: RunProgress['per'][string]): number {
   }
 }
 
+type HistoryEntry = { kind: 'run'; run: RunSummary } | { kind: 'edits'; at: number; notes: { text: string; times: number }[]; runs: number };
+
+/** A run that only saved edits made in Concord (no device, nothing wrong). */
+function editorOnly(r: RunSummary): boolean {
+  return r.devices.length === 0 && r.outcome === 'ok' && !r.error;
+}
+
+/** Runs and edit notes, newest first; edits (and the runs that only saved them) not separated
+ *  by a device sync become one entry, repeats of the same edit counted. */
+export function historyEntries(runs: RunSummary[], edits: EditNote[]): HistoryEntry[] {
+  // Only edits as old as the oldest run shown: older ones belong with runs not loaded.
+  const oldest = runs.length > 0 ? Math.min(...runs.map((r) => r.startedAt)) : -Infinity;
+  const items = [
+    ...runs.map((r) => ({ at: r.finishedAt, run: r, note: null as EditNote | null })),
+    ...edits.filter((e) => runs.length === 0 || e.at >= oldest).map((e) => ({ at: e.at, run: null as RunSummary | null, note: e })),
+  ].sort((a, b) => b.at - a.at);
+  const out: HistoryEntry[] = [];
+  for (const it of items) {
+    if (it.run && !editorOnly(it.run)) {
+      out.push({ kind: 'run', run: it.run });
+      continue;
+    }
+    let group = out[out.length - 1];
+    if (group?.kind !== 'edits') {
+      group = { kind: 'edits', at: it.at, notes: [], runs: 0 };
+      out.push(group);
+    }
+    if (it.run) group.runs++;
+    else if (it.note) {
+      const last = group.notes[group.notes.length - 1];
+      if (last?.text === it.note.text) last.times++;
+      else group.notes.push({ text: it.note.text, times: 1 });
+    }
+  }
+  return out;
+}
+
+const MAX_NOTES = 12;
+
 export function ActivityScreen({ run }: { run: RunProgress | null }) {
   const devices = useDevices();
-  const { value: history } = useHub('sync:history', { limit: 30 }, ['history']);
+  const { value: history } = useHub('sync:history', { limit: 50 }, ['history']);
+  const { value: edits } = useHub('activity:edits', { limit: 300 }, ['history', 'contacts', 'conflicts']);
+  const entries = historyEntries(history ?? [], edits ?? []);
   const dev = (spid: string): DeviceStatus | undefined => devices.find((d) => d.spid === spid);
   const name = (spid: string) => dev(spid)?.name ?? spid;
 
@@ -82,32 +126,59 @@ export function ActivityScreen({ run }: { run: RunProgress | null }) {
       </section>
       <section aria-labelledby="history-heading" className="panel">
         <h3 id="history-heading">History</h3>
-        {history && history.length === 0 && <p className="muted">No syncs yet.</p>}
+        {history && entries.length === 0 && <p className="muted">No syncs yet.</p>}
         <ol className="history" reversed>
-          {(history ?? []).map((r) => (
-            <li key={r.id} className={`run ${r.outcome}`} data-run={r.id}>
-              <div className="run-head">
-                <strong>{when(r.finishedAt)}</strong> <span className={`badge ${r.outcome === 'ok' ? 'ok' : r.outcome === 'failed' ? 'bad' : 'warn'}`}>{outcomeLabel(r.outcome)}</span>
-                {r.conflicts > 0 && <span className="muted"> · {r.conflicts === 1 ? '1 conflict resolved' : `${r.conflicts} conflicts resolved`}</span>}
-              </div>
-              {r.error && <p className="error-text">{r.error}</p>}
-              {r.devices.length === 0 && <p className="muted small">Edits made in Concord saved.</p>}
-              <ul className="plain">
-                {r.devices.map((spid) => {
-                  const c = r.counts[spid];
-                  if (!c) return null;
-                  return (
-                    <li key={spid}>
-                      <span>
-                        {name(spid)}: {countsLine(c)}
-                      </span>
-                      {c.error && <p className="error-text">{deviceError(name(spid), dev(spid)?.link, c)}</p>}
-                    </li>
-                  );
-                })}
-              </ul>
-            </li>
-          ))}
+          {entries.map((e) => {
+            if (e.kind === 'edits') {
+              const more = e.notes.length - MAX_NOTES;
+              return (
+                <li key={`edits-${e.at}`} className="run edits" data-edits>
+                  <div className="run-head">
+                    <strong>{when(e.at)}</strong> <span className="badge ok">Edits in Concord</span>
+                  </div>
+                  {e.notes.length === 0 ? (
+                    <p className="muted small">Edits made in Concord saved.</p>
+                  ) : (
+                    <ul className="plain edit-notes">
+                      {e.notes.slice(0, MAX_NOTES).map((n, i) => (
+                        <li key={i}>
+                          {n.text}
+                          {n.times > 1 && <span className="muted"> ({n.times} times)</span>}
+                        </li>
+                      ))}
+                      {more > 0 && <li className="muted">and {more === 1 ? '1 more edit' : `${more} more edits`}</li>}
+                    </ul>
+                  )}
+                </li>
+              );
+            }
+            const r = e.run;
+            return (
+              <li key={r.id} className={`run ${r.outcome}`} data-run={r.id}>
+                <div className="run-head">
+                  <strong>{when(r.finishedAt)}</strong> <span className={`badge ${r.outcome === 'ok' ? 'ok' : r.outcome === 'failed' ? 'bad' : 'warn'}`}>{outcomeLabel(r.outcome)}</span>
+                  {r.conflicts > 0 && <span className="muted"> · {r.conflicts === 1 ? '1 conflict resolved' : `${r.conflicts} conflicts resolved`}</span>}
+                  <UndoSync runId={r.id} />
+                </div>
+                {r.error && <p className="error-text">{r.error}</p>}
+                {r.devices.length === 0 && <p className="muted small">Edits made in Concord saved.</p>}
+                <ul className="plain">
+                  {r.devices.map((spid) => {
+                    const c = r.counts[spid];
+                    if (!c) return null;
+                    return (
+                      <li key={spid}>
+                        <span>
+                          {name(spid)}: {countsLine(c)}
+                        </span>
+                        {c.error && <p className="error-text">{deviceError(name(spid), dev(spid)?.link, c)}</p>}
+                      </li>
+                    );
+                  })}
+                </ul>
+              </li>
+            );
+          })}
         </ol>
       </section>
     </section>

@@ -1,8 +1,9 @@
 // Conflicts: every conflict the hub resolved, newest first; both (or all) versions side by
 // side with the differing fields marked and the device each came from; "Use this version"
-// makes that version an ordinary edit that then syncs everywhere.
-import { useEffect, useState } from 'react';
-import type { ConflictEntry, Contact } from '../../../main/api/contract';
+// makes that version an ordinary edit that then syncs everywhere. The version in use is the
+// one the user chose, else the one the hub kept; only the others offer "Use this version".
+import { useEffect, useRef, useState } from 'react';
+import type { ConflictEntry, ConflictView, Contact } from '../../../main/api/contract';
 import { request } from '../../api';
 import { announce, useDevices, useHub } from '../hooks';
 import { when } from '../words';
@@ -69,7 +70,7 @@ export function ConflictsScreen() {
   }, [list, openId]);
 
   return (
-    <section aria-labelledby="screen-heading" className="screen">
+    <section aria-labelledby="screen-heading" className="screen conflicts">
       <div className="screen-head">
         <h2 id="screen-heading" tabIndex={-1}>
           Conflicts
@@ -85,7 +86,7 @@ export function ConflictsScreen() {
                 <span className="row-name">{nameOf(c)}</span>
                 <span className="row-sub">
                   {when(c.at)} · {c.kind === 'delete-update' ? 'deleted on one device, changed on another' : c.kind === 'added-twice' ? 'added on two devices' : `${c.elements.length} ${c.elements.length === 1 ? 'detail' : 'details'} differed`}
-                  {c.resolvedAt ? ' · you chose a version' : ''}
+                  {c.resolvedAt ? ` · you chose the version from ${c.chosen ? deviceName(c.chosen) : 'one device'}` : ''}
                 </span>
               </button>
             </li>
@@ -97,9 +98,20 @@ export function ConflictsScreen() {
   );
 }
 
-function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid: string) => string }) {
+/** The version every device has now: the user's choice, else the hub's. */
+export function inUse(c: ConflictView, spid: string): boolean {
+  return c.chosen !== null ? c.chosen === spid : c.versions.find((v) => v.spid === spid)?.won === true;
+}
+
+function ConflictDetail({ c, deviceName }: { c: ConflictView; deviceName: (spid: string) => string }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    // The button that was pressed is gone (its version is in use now): keep the keyboard
+    // focus on the outcome rather than losing it to the page.
+    if (done) doneRef.current?.focus();
+  }, [done]);
   const valueOf = (el: ConflictEntry['elements'][number], spid: string) =>
     el.winner.spid === spid ? el.winner.value : el.losers.find((l) => l.spid === spid)?.value ?? (c.versions.find((v) => v.spid === spid)?.won ? el.winner.value : undefined);
 
@@ -108,7 +120,9 @@ function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid
       <h3 id="conflict-title">{nameOf(c)}</h3>
       <p className="muted">
         Resolved {when(c.at)}.{' '}
-        {c.resolvedAt ? `You chose a version ${when(c.resolvedAt)}; it is synced like any edit.` : 'The version marked “Kept” is the one every device now has.'}
+        {c.resolvedAt
+          ? `You chose the version from ${c.chosen ? deviceName(c.chosen) : 'one device'} ${when(c.resolvedAt)}; it is sent to every device like any edit.`
+          : 'The version marked “Kept” is the one every device now has.'}
       </p>
       <div className="table-wrap">
         <table className="versions">
@@ -118,7 +132,8 @@ function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid
               <th scope="col">Detail</th>
               {c.versions.map((v) => (
                 <th scope="col" key={v.spid} data-spid={v.spid}>
-                  From {deviceName(v.spid)} {v.won ? <span className="badge ok">Kept</span> : <span className="badge off">Not used</span>}
+                  From {deviceName(v.spid)}{' '}
+                  {inUse(c, v.spid) ? <span className="badge ok">{c.chosen ? 'In use (your choice)' : 'Kept'}</span> : <span className="badge off">Not used</span>}
                 </th>
               ))}
             </tr>
@@ -166,10 +181,12 @@ function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid
               <td />
               {c.versions.map((v) => (
                 <td key={v.spid}>
+                  {inUse(c, v.spid) ? (
+                    <span className="muted">In use</span>
+                  ) : (
                   <button
                     type="button"
-                    className={v.won ? '' : 'primary'}
-                    aria-label={`Use the version from ${deviceName(v.spid)}`}
+                    className="primary"
                     onClick={async () => {
                       setError(null);
                       try {
@@ -182,8 +199,9 @@ function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid
                       }
                     }}
                   >
-                    Use this version
+                    Use this version<span className="visually-hidden"> from {deviceName(v.spid)}</span>
                   </button>
+                  )}
                 </td>
               ))}
             </tr>
@@ -191,7 +209,7 @@ function ConflictDetail({ c, deviceName }: { c: ConflictEntry; deviceName: (spid
         </table>
       </div>
       {done && (
-        <p role="status" className="note">
+        <p role="status" className="note" tabIndex={-1} ref={doneRef}>
           {done}
         </p>
       )}

@@ -1,14 +1,17 @@
 // Contacts: a windowed list of the whole truth (100,000 is fine), instant search, a detail
 // view, add/edit/delete through the hub's editor, vCard import with a preview and export.
+// One message at a time, next to no other: it goes as soon as the next action starts.
 import { useRef, useState } from 'react';
 import type { ImportPreview, VCardVersion } from '../../../main/api/contract';
 import { request } from '../../api';
-import { announce } from '../hooks';
+import { announce, useHub } from '../hooks';
 import { VirtualList } from '../VirtualList';
-import { ContactDetail } from './contacts/ContactDetail';
+import { ContactDetail, type Notice } from './contacts/ContactDetail';
 import { ContactForm } from './contacts/ContactForm';
+import { formatPhone } from './contacts/format';
 import { ImportDialog } from './contacts/ImportDialog';
 import { useContactPages } from './contacts/useContactPages';
+import './contacts/contacts.css';
 
 const ROW_HEIGHT = 52;
 
@@ -16,17 +19,24 @@ export function ContactsScreen() {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const [openGuid, setOpenGuid] = useState<string | null>(null);
+  /** The contact just added or saved: its detail takes the focus when shown. */
+  const [focusGuid, setFocusGuid] = useState<string | null>(null);
   const [mode, setMode] = useState<'view' | 'edit' | 'add'>('view');
   const [preview, setPreview] = useState<{ text: string; file: string; preview: ImportPreview } | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [exportVersion, setExportVersion] = useState<VCardVersion>('3.0');
   const { total, row, onRange, shown } = useContactPages(query);
+  const region = useHub('app:info', {}, ['settings']).value?.region ?? 'GB';
   const fileInput = useRef<HTMLInputElement>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const tel = (v: string) => formatPhone(v, region);
 
   const open = (i: number) => {
     const r = row(i);
     if (r) {
+      setNotice(null);
       setOpenGuid(r.guid);
+      setFocusGuid(null);
       setMode('view');
     }
   };
@@ -37,11 +47,12 @@ export function ContactsScreen() {
       const p = await request('contacts:importPreview', { text });
       setPreview({ text, file: file.name, preview: p });
     } catch (e) {
-      setMessage((e as Error).message);
+      setNotice({ kind: 'error', text: (e as Error).message });
     }
   };
 
   const exportAll = async () => {
+    setNotice(null);
     try {
       const f = await request('contacts:export', { version: exportVersion });
       const url = URL.createObjectURL(new Blob([f.text], { type: 'text/vcard' }));
@@ -52,10 +63,10 @@ export function ContactsScreen() {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setMessage(`Exported ${f.count} contacts to ${f.filename}.`);
+      setNotice({ kind: 'ok', text: `Exported ${f.count} contacts to ${f.filename}.` });
       announce(`Exported ${f.count} contacts.`);
     } catch (e) {
-      setMessage((e as Error).message);
+      setNotice({ kind: 'error', text: (e as Error).message });
     }
   };
 
@@ -66,10 +77,24 @@ export function ContactsScreen() {
           Contacts
         </h2>
         <div className="toolbar">
-          <button type="button" onClick={() => { setMode('add'); setOpenGuid(null); }}>
+          <button
+            type="button"
+            ref={addButton}
+            onClick={() => {
+              setNotice(null);
+              setMode('add');
+              setOpenGuid(null);
+            }}
+          >
             Add contact
           </button>
-          <button type="button" onClick={() => fileInput.current?.click()}>
+          <button
+            type="button"
+            onClick={() => {
+              setNotice(null);
+              fileInput.current?.click();
+            }}
+          >
             Import vCard…
           </button>
           <input
@@ -99,11 +124,12 @@ export function ContactsScreen() {
           </button>
         </div>
       </div>
-      {message && (
-        <p className="note" role="status">
-          {message}
-        </p>
-      )}
+      {/* The alert region is always there, so an error put in it is announced (a success is
+          announced through the app's live region). */}
+      <div className="notice-area">
+        {notice?.kind === 'ok' && <Message notice={notice} onDismiss={() => setNotice(null)} />}
+        <div role="alert">{notice?.kind === 'error' && <Message notice={notice} onDismiss={() => setNotice(null)} />}</div>
+      </div>
       <div className="split">
         <div className="list-pane" data-query={shown ?? undefined}>
           <label className="search">
@@ -139,7 +165,7 @@ export function ContactsScreen() {
             onRange={onRange}
             rowLabel={(i) => {
               const r = row(i);
-              return r ? [r.name, r.tel, r.email].filter(Boolean).join(', ') : 'Loading';
+              return r ? [r.name, tel(r.tel), r.email].filter(Boolean).join(', ') : 'Loading';
             }}
             renderRow={(i) => {
               const r = row(i);
@@ -147,7 +173,8 @@ export function ContactsScreen() {
               return (
                 <>
                   <span className="row-name">{r.name}</span>
-                  <span className="row-sub">{[r.tel, r.email].filter(Boolean).join(' · ')}</span>
+                  {/* A space between name and number: the option's text reads as its label does. */}{' '}
+                  <span className="row-sub">{[tel(r.tel), r.email].filter(Boolean).join(', ')}</span>
                 </>
               );
             }}
@@ -157,16 +184,37 @@ export function ContactsScreen() {
           {mode === 'add' && (
             <ContactForm
               title="New contact"
-              onCancel={() => setMode('view')}
-              onSave={async (c) => {
-                await request('contacts:add', { contact: c });
+              region={region}
+              onCancel={() => {
                 setMode('view');
-                setMessage(`${c.fn || 'The contact'} was added.`);
+                addButton.current?.focus();
+              }}
+              onSaved={(guid, name) => {
+                // The new contact is opened, so the user sees what was saved.
+                setMode('view');
+                setOpenGuid(guid);
+                setFocusGuid(guid);
+                setNotice({ kind: 'ok', text: `${name || 'The contact'} was added.` });
                 announce('Contact added.');
               }}
             />
           )}
-          {mode !== 'add' && openGuid && <ContactDetail key={openGuid} guid={openGuid} editing={mode === 'edit'} setMode={setMode} onDeleted={() => setOpenGuid(null)} />}
+          {mode !== 'add' && openGuid && (
+            <ContactDetail
+              key={openGuid}
+              guid={openGuid}
+              region={region}
+              focus={focusGuid === openGuid}
+              editing={mode === 'edit'}
+              setMode={setMode}
+              notify={setNotice}
+              onDeleted={() => {
+                setOpenGuid(null);
+                // The detail is gone: the list keeps the focus, not the page's body.
+                setTimeout(() => (document.querySelector('.screen.contacts .vlist') as HTMLElement | null)?.focus(), 0);
+              }}
+            />
+          )}
           {mode !== 'add' && !openGuid && <p className="muted empty">Choose a contact to see its details.</p>}
         </div>
       </div>
@@ -179,11 +227,22 @@ export function ContactsScreen() {
             const r = await request('contacts:import', { text: preview.text, skip });
             setPreview(null);
             const msg = `Imported ${preview.file}: ${r.added} added, ${r.updated} updated, ${r.skipped} skipped.`;
-            setMessage(msg);
+            setNotice({ kind: 'ok', text: msg });
             announce(msg);
           }}
         />
       )}
     </section>
+  );
+}
+
+function Message({ notice, onDismiss }: { notice: Notice; onDismiss: () => void }) {
+  return (
+    <p className={`notice ${notice.kind}`} data-testid="contacts-notice">
+      <span>{notice.text}</span>
+      <button type="button" className="link" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </p>
   );
 }

@@ -1,17 +1,20 @@
 // Devices: each paired sync point with its kind and link, whether it is online, its last
 // sync and outcome, what is still waiting for it (with the list behind the sentence), and
-// Sync now / Rename / Forget / auto-sync. Above them: phones just plugged in that are not
-// paired yet (pair, with auto-sync or not, or ignore), and pairing a SyncML client on the
-// home network (name, user, password), with the LAN URL when LAN sync is on.
-import { useEffect, useState } from 'react';
+// Sync now (or why not) / Rename / Forget / auto-sync. Above them: phones just plugged in
+// that are not paired yet (pair, with auto-sync or not, or ignore); below, adding a device
+// (Pairing.tsx: what to do for each kind of device).
+import { useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, DiscoveredPhone, PendingItem } from '../../../main/api/contract';
 import { client, request } from '../../api';
 import { announce, useAction, useDevices, useHub } from '../hooks';
+import { AddDevice } from './Pairing';
 import { BluetoothDevices } from './BluetoothDevices';
 import { kindLabel, linkLabel, outcomeLabel, pendingSentence, when } from '../words';
 
 export function DevicesScreen() {
   const devices = useDevices().filter((d) => d.kind !== 'editor');
+  const phones = useDiscovered();
+  const lanUrl = useHub('app:info', {}, ['settings']).value?.lanUrl ?? null;
   return (
     <section aria-labelledby="screen-heading" className="screen">
       <div className="screen-head">
@@ -19,23 +22,23 @@ export function DevicesScreen() {
           Devices
         </h2>
       </div>
-      <DiscoveredPhones />
+      <DiscoveredPhones phones={phones} />
       <BluetoothDevices />
-      {devices.length === 0 && <p className="muted">No devices are paired yet. Plug in a phone or start a sync from a device on your network.</p>}
+      {devices.length === 0 && <p className="muted">No devices are paired yet. Add one below: Concord says what to do for each kind of device.</p>}
       <ul className="cards">
         {devices.map((d) => (
           <li key={d.spid}>
-            <DeviceCard d={d} />
+            <DeviceCard d={d} lanUrl={lanUrl} />
           </li>
         ))}
       </ul>
-      <PairSyncml />
+      <AddDevice waitingPhones={phones.length} />
     </section>
   );
 }
 
 /** Phones connected now and not paired: the hub's `devices:discovered` list and event. */
-function DiscoveredPhones() {
+function useDiscovered(): DiscoveredPhone[] {
   const [phones, setPhones] = useState<DiscoveredPhone[]>([]);
   useEffect(() => {
     let live = true;
@@ -52,6 +55,10 @@ function DiscoveredPhones() {
       off();
     };
   }, []);
+  return phones;
+}
+
+function DiscoveredPhones({ phones }: { phones: DiscoveredPhone[] }) {
   if (phones.length === 0) return null;
   return (
     <section aria-labelledby="discovered-heading" className="discovered">
@@ -83,9 +90,12 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
         className="inline-form wrap"
         onSubmit={(e) => {
           e.preventDefault();
+          if (busy) return;
           void act(async () => {
             await request('devices:pairPhone', { spid: p.spid, autoSync, ...(name.trim() ? { name: name.trim() } : {}) });
             announce(`${name.trim() || p.name} is paired${autoSync ? ' and syncing' : ''}.`);
+            // This card goes; the phone's own card comes: the focus follows it.
+            focusWhenShown(`device-${p.spid}`);
           });
         }}
       >
@@ -94,12 +104,23 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
         </label>
         <label className="inline">
           <input type="checkbox" checked={autoSync} onChange={(e) => setAutoSync(e.target.checked)} /> Sync by itself whenever it appears
+          <span className="visually-hidden"> ({p.name})</span>
         </label>
-        <button type="submit" className="primary" disabled={busy}>
-          Pair this phone
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
+          Pair this phone<span className="visually-hidden"> ({p.name})</span>
         </button>
-        <button type="button" disabled={busy} onClick={() => void act(() => request('devices:ignorePhone', { spid: p.spid }))}>
-          Ignore
+        <button
+          type="button"
+          aria-disabled={busy || undefined}
+          onClick={() =>
+            !busy &&
+            void act(async () => {
+              await request('devices:ignorePhone', { spid: p.spid });
+              focusWhenShown('screen-heading');
+            })
+          }
+        >
+          Ignore<span className="visually-hidden"> {p.name}</span>
         </button>
       </form>
       {error && (
@@ -111,91 +132,9 @@ function DiscoveredCard({ p }: { p: DiscoveredPhone }) {
   );
 }
 
-/** Approve a laptop or phone that syncs over SyncML on the home network. */
-function PairSyncml() {
-  const info = useHub('app:info', {}, ['settings']).value;
-  const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [user, setUser] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const userProblem = user && /[:\s]/.test(user) ? 'The user name must not contain spaces or colons.' : null;
-  return (
-    <section aria-labelledby="syncml-heading" className="pair-syncml">
-      <h3 id="syncml-heading">Laptops and phones on your network (SyncML)</h3>
-      <p className="muted" data-testid="lan-url">
-        {info?.lanUrl ? (
-          <>
-            LAN sync is on. Point the device&apos;s sync settings at <code>{info.lanUrl}</code> with the user name and password you choose here.
-          </>
-        ) : (
-          <>LAN sync is off. Start the hub with <code>--lan-port N</code> to let paired devices sync over the network; you can pair them now.</>
-        )}
-      </p>
-      {done && <p role="status">{done}</p>}
-      {!open ? (
-        <button type="button" onClick={() => { setOpen(true); setDone(null); }}>
-          Pair a SyncML device…
-        </button>
-      ) : (
-        <form
-          className="stack-form"
-          aria-label="Pair a SyncML device"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (userProblem) return setError(userProblem);
-            setError(null);
-            request('devices:pairSyncml', { name: name.trim(), user, password }).then(
-              () => {
-                setOpen(false);
-                setPassword('');
-                setDone(`${name.trim()} is paired. It can sync as ${user}.`);
-                announce(`${name.trim()} is paired.`);
-                setName('');
-                setUser('');
-              },
-              (err: Error) => setError(err.message),
-            );
-          }}
-        >
-          <label>
-            Device name <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="Work laptop" />
-          </label>
-          <label>
-            User name{' '}
-            <input value={user} onChange={(e) => setUser(e.target.value)} required maxLength={100} autoComplete="off" aria-invalid={!!userProblem} aria-describedby={userProblem ? 'syncml-user-problem' : undefined} />
-          </label>
-          {userProblem && (
-            <p id="syncml-user-problem" className="error-text">
-              {userProblem}
-            </p>
-          )}
-          <label>
-            Password <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={200} autoComplete="new-password" />
-          </label>
-          {error && (
-            <p role="alert" className="error-text">
-              {error}
-            </p>
-          )}
-          <div className="toolbar">
-            <button type="submit" className="primary" disabled={!!userProblem}>
-              Pair
-            </button>
-            <button type="button" onClick={() => { setOpen(false); setError(null); }}>
-              Cancel
-            </button>
-          </div>
-        </form>
-      )}
-    </section>
-  );
-}
-
 const ACTION_WORDS = { ADD: 'Add', UPDATE: 'Update', DELETE: 'Delete' } as const;
 
-function DeviceCard({ d }: { d: DeviceStatus }) {
+function DeviceCard({ d, lanUrl }: { d: DeviceStatus; lanUrl: string | null }) {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(d.name);
   const [pending, setPending] = useState<PendingItem[] | null>(null);
@@ -203,17 +142,36 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
   const { busy, error, act } = useAction();
   const sentence = pendingSentence(d.pending);
   const headingId = `device-${d.spid}`;
+  const reasonId = `sync-reason-${d.spid}`;
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const forgetButton = useRef<HTMLButtonElement>(null);
+  // Where the keyboard focus goes when the rename box or the forget question closes.
+  const focusLater = (el: { current: HTMLElement | null }) => requestAnimationFrame(() => el.current?.focus());
+  const stopRenaming = () => {
+    setRenaming(false);
+    focusLater(renameButton);
+  };
+  // Greyed out (disabled) only for a reason the user can act on; while it works, the button
+  // stays focusable (aria-disabled), so the keyboard focus is not thrown to the page.
+  const offline = syncNowReason(d, lanUrl);
+  const reason = offline ?? (busy ? `Working on ${d.name}…` : null);
 
   return (
     <article className="card" aria-labelledby={headingId} data-spid={d.spid}>
       {renaming ? (
         <form
-          className="inline-form"
+          className="inline-form wrap"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              stopRenaming();
+            }
+          }}
           onSubmit={(e) => {
             e.preventDefault();
             void act(async () => {
               await request('devices:rename', { spid: d.spid, name: name.trim() });
-              setRenaming(false);
+              stopRenaming();
               announce(`Renamed to ${name.trim()}.`);
             });
           }}
@@ -225,12 +183,14 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
           <button type="submit" className="primary">
             Save
           </button>
-          <button type="button" onClick={() => setRenaming(false)}>
+          <button type="button" onClick={stopRenaming}>
             Cancel
           </button>
         </form>
       ) : (
-        <h3 id={headingId}>{d.name}</h3>
+        <h3 id={headingId} tabIndex={-1}>
+          {d.name}
+        </h3>
       )}
       <dl className="facts">
         <div>
@@ -268,6 +228,7 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
               onClick={() => void (pending ? setPending(null) : act(async () => setPending(await request('devices:pending', { spid: d.spid }))))}
             >
               {pending ? 'Hide the list' : 'Show the list'}
+              <span className="visually-hidden"> of changes waiting for {d.name}</span>
             </button>
           </>
         )}
@@ -285,13 +246,15 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         <input
           type="checkbox"
           checked={d.autoSync}
-          disabled={busy}
+          aria-disabled={busy || undefined}
           onChange={(e) => {
+            if (busy) return;
             const on = e.target.checked;
             void act(() => request('devices:setAutoSync', { spid: d.spid, on }));
           }}
         />{' '}
-        Sync by itself whenever it appears
+        Sync by itself whenever it {d.link === 'lan' ? 'connects' : 'appears'}
+        <span className="visually-hidden"> ({d.name})</span>
       </label>
       {d.lostState && d.lastSyncAt !== null && <p className="note">This device lost its sync state; the next sync matches what it holds again, without duplicates.</p>}
       {error && (
@@ -303,36 +266,98 @@ function DeviceCard({ d }: { d: DeviceStatus }) {
         <button
           type="button"
           className="primary"
-          disabled={!d.online || busy}
-          title={d.online ? undefined : 'Connect the device first'}
+          disabled={offline !== null}
+          aria-disabled={busy || undefined}
+          title={reason ?? undefined}
+          aria-describedby={reason ? reasonId : undefined}
           onClick={() =>
+            !busy &&
             void act(async () => {
               announce(`Syncing ${d.name}.`);
               await request('devices:sync', { spid: d.spid });
             })
           }
         >
-          Sync now
+          Sync now<span className="visually-hidden"> {d.name}</span>
         </button>
-        <button type="button" onClick={() => { setName(d.name); setRenaming(true); }} aria-label={`Rename ${d.name}`}>
-          Rename
+        <button type="button" ref={renameButton} onClick={() => { setName(d.name); setRenaming(true); }}>
+          Rename<span className="visually-hidden"> {d.name}</span>
         </button>
         {!confirmForget ? (
-          <button type="button" className="danger" onClick={() => setConfirmForget(true)} aria-label={`Forget ${d.name}`}>
-            Forget…
+          <button type="button" ref={forgetButton} className="danger" onClick={() => setConfirmForget(true)}>
+            Forget…<span className="visually-hidden"> {d.name}</span>
           </button>
         ) : (
           <span role="group" aria-label="Confirm forget">
             <span>Forget {d.name}? Its contacts stay in Concord. </span>
-            <button type="button" className="danger" autoFocus onClick={() => void act(() => request('devices:forget', { spid: d.spid }))}>
+            <button
+              type="button"
+              className="danger"
+              autoFocus
+              onClick={() =>
+                void act(async () => {
+                  await request('devices:forget', { spid: d.spid });
+                  announce(`${d.name} is forgotten; its contacts stay in Concord.`);
+                  focusWhenShown('screen-heading');
+                })
+              }
+            >
               Yes, forget it
             </button>
-            <button type="button" onClick={() => setConfirmForget(false)}>
+            <button
+              type="button"
+              onClick={() => {
+                setConfirmForget(false);
+                focusLater(forgetButton);
+              }}
+            >
               Keep it
             </button>
           </span>
         )}
       </div>
+      {reason && (
+        <p id={reasonId} className="muted small sync-reason" data-testid="sync-reason">
+          {reason}
+        </p>
+      )}
     </article>
   );
+}
+
+/** Why "Sync now" cannot be pressed for this device, in words of what to do; null: it can. */
+export function syncNowReason(d: DeviceStatus, lanUrl: string | null): string | null {
+  if (d.online) return null;
+  switch (d.link) {
+    case 'usb':
+      return `Plug ${d.name} in with its cable to sync it.`;
+    case 'bluetooth':
+      return `Turn on Bluetooth on ${d.name} and bring it near this computer to sync it.`;
+    case 'lan':
+      if (d.kind !== 'syncml') return `${d.name} is not on the network now.`;
+      if (!lanUrl) return `LAN sync is off, so ${d.name} cannot reach Concord. Turn it on in Settings.`;
+      return `${d.name} starts its own syncs: start a sync on it (its server address is ${lanUrl}). It syncs by itself whenever it connects.`;
+    case 'simulated':
+      return `${d.name} is not connected.`;
+    case 'none':
+      return null;
+  }
+}
+
+/** Moves the keyboard focus to the element with this id once it is on the page (a card that
+ *  appears after the hub's next answer), unless the user has put the focus somewhere since:
+ *  a control that disappears must not leave the focus on the page itself. */
+function focusWhenShown(id: string, timeoutMs = 3000): void {
+  const until = performance.now() + timeoutMs;
+  const from = document.activeElement;
+  const tick = () => {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected || active === from;
+    if (!lost) return;
+    const el = document.getElementById(id);
+    if (el) el.focus();
+    else if (performance.now() < until) requestAnimationFrame(tick);
+    else document.getElementById('screen-heading')?.focus();
+  };
+  requestAnimationFrame(tick);
 }

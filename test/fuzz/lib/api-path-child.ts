@@ -3,13 +3,12 @@
 // crashes the process (the test then sees a non-zero exit and the uncaught error).
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { Api } from '../../../main/api/handlers';
 import { startServer } from '../../../main/api/ws-server';
 import { Hub } from '../../../main/hub/hub';
+import { tmpDir } from '../../lib/tmp';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-fuzz-child-'));
+const dir = tmpDir('fuzz-child');
 try {
   const hub = Hub.open({ dataDir: dir, region: 'GB' });
   const api = new Api({ hub, dataDir: dir });

@@ -4,9 +4,9 @@
 // multi-byte integers (lengths, string-table offsets) and as ASCII digits (vCard and AT
 // counts, SyncML MsgIDs).
 
-// The seeded generator (mulberry32) of the benchmarks' contact generator: the same seed
-// gives the same inputs.
-import { Rng } from '../../../bench/lib/gen';
+// The seeded generator of every test (test/lib/random.ts): the same seed gives the same
+// inputs.
+import { Rng } from '../../lib/random';
 
 export { Rng };
 

@@ -4,7 +4,6 @@
 // status or an error result, and must leave the DSS as it was.
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import WebSocket from 'ws';
@@ -18,6 +17,7 @@ import { Hub } from '../../../main/hub/hub';
 import { mixed, Violation, type FuzzTarget } from './harness';
 import { syncmlSamples, syncmlWbxmlTarget, syncmlXmlTarget } from './parsers';
 import { type Rng } from './mutate';
+import { tmpDir } from '../../lib/tmp';
 
 export interface FuzzHub {
   hub: Hub;
@@ -31,7 +31,7 @@ export interface FuzzHub {
 /** A hub with a few contacts and two paired SyncML logins, its LAN endpoint and UI server
  *  on loopback. The login limiter is lifted so every fuzzed login is really checked. */
 export async function startFuzzHub(): Promise<FuzzHub> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-fuzz-'));
+  const dir = tmpDir('fuzz');
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   hub.editor.add({ fn: 'Anna Berg', tel: [{ type: 'cell', value: '07700 900123' }] });
   hub.editor.add({ fn: 'Zoë Müller', email: [{ type: 'home', value: 'zoe@example.org' }] });

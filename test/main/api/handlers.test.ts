@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContactPage, ImportPreview } from '../../../main/api/contract';
-import { Api } from '../../../main/api/handlers';
+import { Api, type DeviceServices } from '../../../main/api/handlers';
 import { ContactIndex, queryDigits } from '../../../main/api/search';
+import { syncmlPairing } from '../../../main/app/host';
 import { Hub } from '../../../main/hub/hub';
 
 let hub: Hub;
@@ -24,7 +25,16 @@ beforeAll(async () => {
   hub.editor.add({ fn: 'Zoë Adams', tel: [{ type: 'work', value: '+49 30 901820' }] });
   hub.editor.add({ fn: 'Ben Carter', email: [{ type: '', value: 'Ben.Carter@Example.com' }] });
   await hub.sync([]);
-  api = new Api({ hub, dataDir: 'x' });
+  // The services main/app adds: SyncML pairing; no LAN endpoint, no phones watched.
+  const devices: DeviceServices = {
+    lanUrl: () => null,
+    discovered: () => [],
+    pairPhone: () => Promise.reject(new Error('no phones here')),
+    ignorePhone: () => undefined,
+    onDiscovered: () => () => undefined,
+    pairSyncml: syncmlPairing(hub),
+  };
+  api = new Api({ hub, dataDir: 'x', devices });
 });
 afterAll(async () => {
   api.dispose();
@@ -129,7 +139,11 @@ describe('devices: SyncML pairing, auto-sync, discovered phones', () => {
     // The password itself is not kept, only the digest the authentication checks against.
     expect(JSON.stringify(d.config)).not.toContain('s3cret');
     // The same user again re-pairs the same device.
-    expect(await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 'new' }))).toEqual({ spid });
+    expect(await value<{ spid: string }>(api.call('devices:pairSyncml', { name: 'Work laptop', user: 'alice', password: 'new' }))).toMatchObject({ spid, kind: 'syncml', user: 'alice' });
+    // A SyncML client starts its own sessions: a new pairing syncs by itself.
+    expect(hub.device(spid)!.autoSync).toBe(true);
+    await value(api.call('devices:setAutoSync', { spid, on: false }));
+    expect(hub.device(spid)!.autoSync).toBe(false);
     await value(api.call('devices:setAutoSync', { spid, on: true }));
     expect(hub.device(spid)!.autoSync).toBe(true);
     expect(await api.call('devices:setAutoSync', { spid, on: 'yes' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });

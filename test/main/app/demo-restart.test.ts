@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../../main/api/handlers';
 import { startHost, type HubHost } from '../../../main/app/host';
-import { DEMO_LAPTOP, DEMO_PHONE } from '../../../main/app/demo';
+import { DEMO_LAPTOP, DEMO_PHONE, haveSocat, startDemoPhone } from '../../../main/app/demo';
 import type { ContactRow, ConflictEntry, DeviceStatus } from '../../../main/hub/types';
 
 const dirs: string[] = [];
@@ -87,5 +87,28 @@ describe('concord serve --demo, restarted', () => {
     expect(host.hub.device(DEMO_PHONE)).toBeUndefined();
     expect(host.hub.isOnline(DEMO_LAPTOP)).toBe(true);
     await host.close();
+  }, 30_000);
+});
+
+describe.skipIf(!haveSocat())('the demo handset (--demo-phone), restarted', () => {
+  it('keeps its phonebook in the data folder, as a real phone keeps its own', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-demo-handset-'));
+    dirs.push(dataDir);
+    const first = (await startDemoPhone(() => undefined, dataDir))!;
+    const sm = first.sim.storages.get('SM')!;
+    expect(sm.entries.size).toBe(25);
+    // What the hub does over AT: delete one entry, write another.
+    const [gone] = [...sm.entries.keys()];
+    sm.entries.delete(gone!);
+    sm.entries.set(200, { number: '+447700900999', type: 145, name: 'Zed Newcomer' });
+    const before = JSON.stringify([...first.sim.storages].map(([n, s]) => [n, [...s.entries]]));
+    await first.close();
+    const again = (await startDemoPhone(() => undefined, dataDir))!;
+    try {
+      expect(JSON.stringify([...again.sim.storages].map(([n, s]) => [n, [...s.entries]]))).toBe(before);
+      expect(again.sim.storages.get('SM')!.entries.has(gone!)).toBe(false);
+    } finally {
+      await again.close();
+    }
   }, 30_000);
 });

@@ -33,7 +33,8 @@ async function until(what: string, f: () => Promise<boolean>): Promise<void> {
 
 it('answers like the in-process Api: lists and searches, sees writes, refuses bad requests', async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'concord-app-remote-'));
-  host = await startHost({ dataDir: dir, phones: false, log: () => undefined });
+  // LAN sync on (pairing a SyncML client needs it), on loopback.
+  host = await startHost({ dataDir: dir, phones: false, lan: { host: '127.0.0.1', port: 0 }, log: () => undefined });
   channel = new MessageChannel();
   bindHost(host, channel.port1);
   remote = new RemoteApi(channel.port2);
@@ -60,7 +61,7 @@ it('answers like the in-process Api: lists and searches, sees writes, refuses ba
   expect(await remote.call('contacts:list', { offset: 0, limit: 5000 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   expect(await remote.call('nope:nothing', {})).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
   expect(await remote.call('contacts:get', { guid: 'missing' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
-  expect(await remote.call('app:info', {})).toMatchObject({ ok: true, value: { running: false, lanUrl: null } });
+  expect(await remote.call('app:info', {})).toMatchObject({ ok: true, value: { running: false, lanUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/syncml$/) } });
 
   // After the hub has gone, requests are answered 'closed', never left hanging.
   remote.dispose();

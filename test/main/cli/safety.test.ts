@@ -72,4 +72,35 @@ describe('concord runs / contacts (the safety net)', () => {
     expect(contacts.map((c) => c.fn)).toEqual(['Alfred Brendel']);
     expect(concord('runs', 'list').stdout).toMatch(new RegExp(`^${runs[0]}\\t.*\\tundone `, 'm'));
   }, 120_000);
+
+  it('backs up, previews a restore and restores; lists and answers held deletions', async () => {
+    const backupFile = path.join(dir, 'mine.sqlite');
+    const b = concord('backup', backupFile);
+    expect(b.code, b.stderr).toBe(0);
+    expect(fs.existsSync(backupFile)).toBe(true);
+
+    // A phone that deletes everything it holds, with the default guard.
+    const hub = Hub.open({ dataDir: dir, region: 'GB' });
+    for (let i = 0; i < 12; i++) hub.editor.add({ fn: `Person ${i}`, tel: [{ type: 'cell', value: `020 7946 ${1000 + i}` }] });
+    const tablet = new SimulatedDevice({ spid: 'tablet' });
+    hub.pairDevice({ spid: 'tablet', name: 'Tablet', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+    hub.attach(tablet);
+    await hub.sync();
+    for (const r of tablet.records()) tablet.userDelete(r.luid);
+    await hub.sync();
+    await hub.close();
+    const list = concord('holds', 'list');
+    expect(list.stdout).toMatch(/^tablet\tTablet deleted 13 contact\(s\) \(held since .*\)\. Nothing was deleted elsewhere\.$/m);
+    expect(concord('holds', 'keep', 'Tablet').stdout).toMatch(/^Kept 13 contact\(s\); Tablet gets them back/);
+    expect(concord('holds', 'list').stdout).toBe('No deletions are held.\n');
+
+    const preview = concord('restore', backupFile);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/^0 to add, 0 to change, 12 to delete, 1 unchanged\.$/m);
+    expect(preview.stdout).toMatch(/Nothing was changed/);
+    const done = concord('restore', backupFile, '--yes');
+    expect(done.stdout).toMatch(/Restored/);
+    const contacts = JSON.parse(concord('contacts', 'export').stdout) as { fn: string }[];
+    expect(contacts.map((c) => c.fn)).toEqual(['Alfred Brendel']);
+  }, 120_000);
 });

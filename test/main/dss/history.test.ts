@@ -112,8 +112,11 @@ describe('history of the truth', () => {
     const h = historyOf(hub.dss.db);
     t += 20 * 86_400_000;
     expect(h.prune(t)).toBe(0); // forever by default
-    hub.dss.setPref(RETENTION_PREF, '7'); // below the minimum: 30 days
+    expect(() => hub.setHistoryRetention(7)).toThrow(/at least 30 days/);
+    hub.dss.setPref(RETENTION_PREF, '7'); // below the minimum, written elsewhere: 30 days
     expect(h.retentionDays()).toBe(30);
+    hub.setHistoryRetention(30);
+    expect(hub.historyRetention()).toBe(30);
     expect(h.prune(t)).toBe(0);
     t += 11 * 86_400_000;
     expect(h.prune(t)).toBe(1);

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contactOf, normalizeContact, type Contact } from '../../../main/core/contact';
 import { candidatesOf, indexKeys } from '../../../main/core/duplicates';
-import { knownKeys } from '../../../main/core/reconcile';
-import { Overlay } from '../../../main/core/view';
+import { knownKeys } from '../../../main/core/match';
+import { Overlay } from '../../../main/core/overlay';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
 import { Hub } from '../../../main/hub/hub';
 

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DssError, loadMigrations, migrate, openDb, type Db, type Migration } from '../../../main/dss/db';
 import { Dss } from '../../../main/dss/store';
+import { contactOf } from '../../../main/core/contact';
 import { Hub } from '../../../main/hub/hub';
 
 const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const EXPECTED_TABLES = ['actions', 'conflicts', 'device_log', 'dup_keys', 'editor_queue', 'history', 'maps', 'prefs', 'runs', 'sync_points', 'tombstones', 'truth'];
+const EXPECTED_TABLES = ['actions', 'conflicts', 'device_log', 'dup_keys', 'editor_queue', 'history', 'holds', 'maps', 'prefs', 'runs', 'sync_points', 'tombstones', 'truth'];
 
 let dir: string;
 let file: string;
@@ -174,6 +175,73 @@ describe('connection settings', () => {
       expect(hub.dss.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(hub.dss.db.pragma('synchronous', { simple: true })).toBe(2);
       expect(hub.dss.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+// The migrations after the first, each applied to a DSS that holds contacts, as a user's
+// DSS from an earlier Concord does. The earlier DSS is the current one with what those
+// migrations took away put back: the dup_keys index by guid (0020) and the name keys
+// (0030), at user_version 10.
+describe('upgrading a DSS that holds data', () => {
+  const people = [
+    contactOf({ fn: 'Ada Lovelace', tel: [{ type: 'cell', value: '+447700900001' }], email: [{ type: '', value: 'Ada@Example.org' }] }),
+    contactOf({ fn: 'Alan Turing', tel: [{ type: 'work', value: '+447700900002' }] }),
+    contactOf({ fn: 'Grace Hopper', email: [{ type: '', value: 'grace@example.org' }] }),
+  ];
+
+  /** A DSS as Concord at schema 10 left it, holding `people`; returns what its truth held. */
+  async function version10(): Promise<{ truth: string[]; reachKeys: string[] }> {
+    const hub = Hub.open({ dataDir: dir, region: 'GB' });
+    for (const c of people) hub.editor.add(c);
+    await hub.sync([]);
+    await hub.close();
+    const db = track(openDb(file));
+    db.exec("CREATE INDEX dup_keys_guid ON dup_keys (guid); INSERT INTO dup_keys (key, guid) SELECT 'n:' || sort_name, guid FROM truth; PRAGMA user_version = 10;");
+    const truth = db.prepare('SELECT guid || contact || sort_name FROM truth ORDER BY guid').pluck().all() as string[];
+    const reachKeys = db.prepare("SELECT key || guid FROM dup_keys WHERE key NOT LIKE 'n:%' ORDER BY 1").pluck().all() as string[];
+    expect(truth).toHaveLength(3);
+    expect(reachKeys.length).toBeGreaterThanOrEqual(4); // two numbers, two e-mails
+    db.close();
+    return { truth, reachKeys };
+  }
+  const truthOf = (db: Db) => db.prepare('SELECT guid || contact || sort_name FROM truth ORDER BY guid').pluck().all() as string[];
+  const keysOf = (db: Db, like: string) => db.prepare('SELECT key || guid FROM dup_keys WHERE key LIKE ? ORDER BY 1').pluck().all(like) as string[];
+  const hasIndex = (db: Db, name: string) => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name) === 1;
+
+  it('0020 drops the dup_keys index by guid and keeps every row', async () => {
+    const before = await version10();
+    const real = loadMigrations();
+    const db = track(openDb(file, real.filter((m) => m.version <= 20)));
+    expect(userVersion(db)).toBe(20);
+    expect(hasIndex(db, 'dup_keys_guid')).toBe(false);
+    expect(truthOf(db)).toEqual(before.truth);
+    expect(keysOf(db, 'n:%')).toHaveLength(3);
+    expect(keysOf(db, '_:%').filter((k) => !k.startsWith('n:'))).toEqual(before.reachKeys);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('0030 drops the name keys, keeps numbers and e-mails, and the hub works on the result', async () => {
+    const before = await version10();
+    const db = track(openDb(file));
+    expect(userVersion(db)).toBe(loadMigrations().at(-1)!.version);
+    expect(keysOf(db, 'n:%')).toEqual([]);
+    expect(keysOf(db, '_:%')).toEqual(before.reachKeys);
+    expect(truthOf(db)).toEqual(before.truth);
+    db.close();
+    // The hub reads the upgraded truth, and a delete removes exactly that record's keys
+    // (by (key, guid), without the index 0020 dropped).
+    const hub = Hub.open({ dataDir: dir, region: 'GB' });
+    try {
+      expect(hub.contacts().map((r) => r.contact.fn).sort()).toEqual(['Ada Lovelace', 'Alan Turing', 'Grace Hopper']);
+      const ada = hub.contacts().find((r) => r.contact.fn === 'Ada Lovelace')!;
+      hub.editor.delete(ada.guid);
+      await hub.sync([]);
+      expect(hub.dss.db.prepare('SELECT count(*) FROM dup_keys WHERE guid = ?').pluck().get(ada.guid)).toBe(0);
+      expect(keysOf(hub.dss.db, '_:%')).toEqual(before.reachKeys.filter((k) => !k.endsWith(ada.guid)));
+      expect(hub.contacts().map((r) => r.contact.fn).sort()).toEqual(['Alan Turing', 'Grace Hopper']);
     } finally {
       await hub.close();
     }

@@ -8,8 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contactOf } from '../../../main/core/contact';
-import { planRun, type PointReport } from '../../../main/core/reconcile';
+import { planRun } from '../../../main/core/reconcile';
+import type { PointReport } from '../../../main/core/run-state';
 import type { PendingAction } from '../../../main/core/types';
+import { commit } from '../../../main/dss/commit';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
 import { Hub } from '../../../main/hub/hub';
 import { pointInfo } from '../../../main/hub/run';
@@ -56,7 +58,7 @@ describe('a device sent everything it lacks', () => {
     for (const a of planned) expect(ov.pending('phone', a.guid)).toEqual(a);
     for (const m of ov.mapsOf('phone')) expect(ov.pending('phone', m.guid)).toBeUndefined();
 
-    const written = hub.dss.commitPlan(ov, { runId: 99, now: 1, conflicts: plan.conflicts, editorUpTo: null, lostState: plan.lostState });
+    const written = commit(hub.dss, ov, { runId: 99, now: 1, conflicts: plan.conflicts, editorUpTo: null, lostState: plan.lostState });
     expect(written).toBe(40);
     const stored = hub.dss.pushList('phone');
     expect(stored.map(key).sort()).toEqual(planned.map(key).sort());

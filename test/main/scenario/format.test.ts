@@ -23,6 +23,8 @@ describe('a malformed scenario names the file and the field at fault', () => {
     ['update without key', bad((s) => (s.steps = [{ edit: 'a', update: { fn: 'x' } }])), /steps\[0\]\.update\.key: an update names the contact by its key/],
     ['unknown expectation', bad((s) => (s.expect = { convergd: true })), /expect\.convergd: unknown expectation/],
     ['capacity field', bad((s) => ((s.devices as object[])[0] = { id: 'a', capacity: { fields: ['fn', 'fax'] } })), /devices\[0\]\.capacity\.fields\[1\]: unknown field "fax"/],
+    ['read-only on a log device', bad((s) => ((s.devices as object[])[0] = { id: 'a', readOnly: true })), /devices\[0\]\.readOnly: a read-only device must be "changeTracking": "snapshot".*"a" is "log"/],
+    ['read-only not a boolean', bad((s) => ((s.devices as object[])[0] = { id: 'a', changeTracking: 'snapshot', readOnly: 'yes' })), /devices\[0\]\.readOnly: must be true or false/],
   ];
   for (const [what, text, re] of cases) {
     it(what, () => {
@@ -37,6 +39,9 @@ describe('a malformed scenario names the file and the field at fault', () => {
       ['b', 2, 'log'],
     ]);
     expect(s.hubPriority).toBe(0);
+    expect(s.devices.some((d) => d.readOnly)).toBe(false);
+    const ro = parseScenario(JSON.stringify({ name: 'n', devices: [{ id: 'a', changeTracking: 'snapshot', readOnly: true }], steps: [] }), 'x');
+    expect(ro.devices[0]).toMatchObject({ id: 'a', changeTracking: 'snapshot', readOnly: true });
     expect(s.expect).toEqual({ noDuplicates: true, idempotent: true });
   });
 });

@@ -1,4 +1,4 @@
-// Cut cables on the serial path (issue 6, item 3). The hub (real SQLite in a temp folder)
+// Cut cables on the serial path (a link lost mid-run: retrieve and push resume). The hub (real SQLite in a temp folder)
 // syncs the handset simulator through a socat pty pair and the real serialport driver. A
 // byte counter on the phone's end of the link fires at a random offset of the retrieve (from
 // the start of the run) or of the push (from the commit) and either kills socat (the host's

@@ -1,11 +1,9 @@
-// Shared pieces of the reliability harness (issue 6): temp folders, a seeded RNG, real
+// Shared pieces of the reliability harness: temp folders, a seeded RNG, real
 // SyncEvolution runs (optionally inside a network namespace), the truth as
 // `concord contacts export --format json` prints it, and the comparisons of the oracle
 // (design/sync-method.md, "What must always hold").
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizePhone, type Contact } from '../../../main/core/contact';
@@ -16,55 +14,23 @@ import { toContact, type ScenarioContact } from '../../../main/scenario/format';
 import { vcardToContact } from '../../../main/devices/syncml/vcard';
 import { hasSyncEvolution, signature, sigDiff, TOOLS } from '../../main/devices/syncml/harness';
 
-export { hasSyncEvolution, signature, sigDiff, TOOLS };
+import { freePort, killAll, LineChild, live, sleep } from '../../lib/process';
+import { rng } from '../../lib/random';
+import { tmpDir } from '../../lib/tmp';
+
+export { freePort, hasSyncEvolution, killAll, LineChild, live, rng, signature, sigDiff, sleep, TOOLS };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const REGION = 'GB';
 
 /** A fresh folder under the system temp dir, always prefixed `concord-rel-`. */
 export function relTmp(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `concord-rel-${tag}-`));
+  return tmpDir(`rel-${tag}`);
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-/** Children started here, so a failing test leaves none behind (killed by PID). */
-export const live = new Set<ChildProcess>();
-export function killAll(): void {
-  for (const p of live) {
-    if (p.pid && p.exitCode === null && p.signalCode === null) {
-      try {
-        process.kill(p.pid, 'SIGCONT');
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  }
-  live.clear();
-}
 
 export interface ClientRun {
   rc: number;
@@ -185,95 +151,4 @@ export function duplicates(sigs: string[]): string[] {
     seen.add(s);
   }
   return dup;
-}
-
-/** A line-oriented child process (stdout lines), killed only by its PID. */
-export class LineChild {
-  readonly lines: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private watchers: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
-  stderr = '';
-  constructor(readonly proc: ChildProcess) {
-    live.add(proc);
-    let buf = '';
-    proc.stdout?.setEncoding('utf8');
-    proc.stdout?.on('data', (c: string) => {
-      buf += c;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.lines.push(line);
-        this.onLine?.(line);
-        this.watchers = this.watchers.filter((w) => {
-          if (!w.test(line)) return true;
-          w.resolve(line);
-          return false;
-        });
-      }
-    });
-    proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (c: string) => {
-      this.stderr = (this.stderr + c).slice(-20_000);
-    });
-    this.exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => {
-        live.delete(proc);
-        resolve({ code, signal });
-      }),
-    );
-  }
-
-  onLine: ((line: string) => void) | null = null;
-
-  static spawn(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): LineChild {
-    return new LineChild(spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] }));
-  }
-
-  alive(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  /** Resolves with the first line (seen already or to come) that passes `test`. */
-  waitLine(test: (l: string) => boolean, ms: number, what: string): Promise<string> {
-    const seen = this.lines.find(test);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`)), ms);
-      const w = {
-        test,
-        resolve: (l: string) => {
-          clearTimeout(t);
-          resolve(l);
-        },
-      };
-      this.watchers.push(w);
-      void this.exited.then(() => {
-        if (this.watchers.includes(w)) {
-          clearTimeout(t);
-          this.watchers = this.watchers.filter((x) => x !== w);
-          reject(new Error(`the process exited before ${what}; stderr: ${this.stderr.slice(-2000)}`));
-        }
-      });
-    });
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    try {
-      if (this.alive() && this.proc.pid) process.kill(this.proc.pid, sig);
-    } catch {
-      // gone
-    }
-  }
-
-  async kill(): Promise<void> {
-    this.signal('SIGKILL');
-    await this.exited;
-  }
-
-  async stop(ms = 8000): Promise<void> {
-    this.signal('SIGTERM');
-    const t = await Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
-    if (!t) await this.kill();
-  }
 }

@@ -1,4 +1,4 @@
-// The process-crash campaign (issue 6, item 1). A real data folder; `concord serve` as a
+// The process-crash campaign (nothing acknowledged lost across a SIGKILL). A real data folder; `concord serve` as a
 // child process with two SyncEvolution clients (A: WBXML/MD5, B: XML/basic) syncing over
 // HTTP; a simulated handset (in this process, so it outlives every crash, as a phone would)
 // on a socat pty pair, synced by a hub process of our own (at-hub-child.ts) on the same

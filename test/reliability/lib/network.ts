@@ -1,4 +1,4 @@
-// Lossy, slow and broken networks (issue 6, item 2).
+// Lossy, slow and broken networks (a run over a bad link converges, nothing lost or doubled).
 // - netns: `concord serve` in one network namespace, SyncEvolution in another, joined by a
 //   veth pair with nftables random loss (5/10/30 %) and tbf bandwidth.
 // - proxy: the hub's SyncML endpoint behind our TCP proxy on 127.0.0.1: delay with jitter,

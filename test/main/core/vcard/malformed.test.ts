@@ -98,21 +98,25 @@ describe('malformed input', () => {
   });
 
   it('hostile shapes stay linear', () => {
-    const cases = [
-      `BEGIN:VCARD\r\nX-A${';'.repeat(400_000)}:v\r\nEND:VCARD\r\n`,
-      `BEGIN:VCARD\r\nX-A;${'"'.repeat(400_001)}\r\nEND:VCARD\r\n`,
-      `BEGIN:VCARD\r\nX-A;${'a='.repeat(200_000)}\r\nEND:VCARD\r\n`,
-      `BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;ENCODING=QUOTED-PRINTABLE:=\r\n${'=\r\n'.repeat(200_000)}END:VCARD\r\n`,
-      `BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;ENCODING=BASE64:\r\n${'QUFB\r\n'.repeat(200_000)}\r\nEND:VCARD\r\n`,
-      'BEGIN:VCARD\r\n'.repeat(100_000),
-      `BEGIN:VCARD\r\nAGENT:\r\n${'BEGIN:VCARD\r\n'.repeat(100_000)}`,
-      `${'\\'.repeat(400_000)}\r\n`,
-      `BEGIN:VCARD\r\nVERSION:3.0\r\n${'ADR:'.concat('\\;'.repeat(200_000))}\r\nEND:VCARD\r\n`,
-      `BEGIN:VCARD\r\nVERSION:3.0\r\n${'item1.X-Y:z\r\n'.repeat(100_000)}END:VCARD\r\n`,
+    // Each shape with what it must give: one card read whole, or no card and the reason.
+    const one = { cards: 1, error: null };
+    const cases: [input: string, outcome: { cards: number; error: RegExp | null }][] = [
+      [`BEGIN:VCARD\r\nX-A${';'.repeat(400_000)}:v\r\nEND:VCARD\r\n`, one],
+      [`BEGIN:VCARD\r\nX-A;${'"'.repeat(400_001)}\r\nEND:VCARD\r\n`, one],
+      [`BEGIN:VCARD\r\nX-A;${'a='.repeat(200_000)}\r\nEND:VCARD\r\n`, one],
+      [`BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;ENCODING=QUOTED-PRINTABLE:=\r\n${'=\r\n'.repeat(200_000)}END:VCARD\r\n`, one],
+      [`BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;ENCODING=BASE64:\r\n${'QUFB\r\n'.repeat(200_000)}\r\nEND:VCARD\r\n`, one],
+      ['BEGIN:VCARD\r\n'.repeat(100_000), { cards: 0, error: /no END:VCARD before the BEGIN:VCARD at line 2/ }],
+      [`BEGIN:VCARD\r\nAGENT:\r\n${'BEGIN:VCARD\r\n'.repeat(100_000)}`, { cards: 0, error: /has no END:VCARD/ }],
+      [`${'\\'.repeat(400_000)}\r\n`, { cards: 0, error: /no BEGIN:VCARD found/ }],
+      [`BEGIN:VCARD\r\nVERSION:3.0\r\n${'ADR:'.concat('\\;'.repeat(200_000))}\r\nEND:VCARD\r\n`, one],
+      [`BEGIN:VCARD\r\nVERSION:3.0\r\n${'item1.X-Y:z\r\n'.repeat(100_000)}END:VCARD\r\n`, one],
     ];
-    for (const input of cases) {
+    for (const [input, outcome] of cases) {
       const { value: r, ms } = timed(() => parseVCards(input));
-      expect(r).toBeDefined();
+      expect(r.cards).toHaveLength(outcome.cards);
+      if (outcome.error) expect(r.errors[0]?.message).toMatch(outcome.error);
+      else expect(r.errors).toEqual([]);
       expect(ms).toBeLessThan(3000);
     }
   });

@@ -24,9 +24,9 @@ describe('writeVCard', () => {
         'VERSION:2.1',
         'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;G=C3=BCnther;;;',
         'FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:G=C3=BCnther M=C3=BCller',
-        'TEL;CELL:+491711234567',
+        'TEL;CELL;VOICE:+491711234567',
         'TEL;FAX;WORK:+49301234599',
-        'TEL;CELL;PREF:+49170',
+        'TEL;CELL;VOICE;PREF:+49170',
         'EMAIL;INTERNET;HOME:g@example.de',
         'X-IRMC-LUID:000200000157',
         'UID:u1',
@@ -39,7 +39,7 @@ describe('writeVCard', () => {
   it('types: bare in 2.1 (TYPE= for names 2.1 lacks), TYPE=a,b in 3.0, lower case and PREF=1 in 4.0', () => {
     const c = contactOf({ fn: 'x', tel: [{ type: 'pref,work,iphone', value: '1' }] });
     const tel = (v: VCardVersion) => physicalLines(writeVCard(c, v)).find((l) => l.startsWith('TEL'));
-    expect(tel('2.1')).toBe('TEL;TYPE=IPHONE;WORK;PREF:1');
+    expect(tel('2.1')).toBe('TEL;TYPE=IPHONE;WORK;VOICE;PREF:1');
     expect(tel('3.0')).toBe('TEL;TYPE=IPHONE,PREF,WORK:1');
     expect(tel('4.0')).toBe('TEL;VALUE=uri;TYPE=iphone,work;PREF=1:tel:1');
   });

@@ -2,10 +2,10 @@
 // simulator, the other opened by the driver through serialport.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openSerialLink, type ByteCounts, type SerialLink } from '../../../../native/serial';
 import { SimHandset, type SimHandsetOptions } from '../../../../main/devices/at-phonebook/simulator';
+import { tmpDir } from '../../../lib/tmp';
 
 export const haveSocat = spawnSync('sh', ['-c', 'command -v socat']).status === 0;
 export const haveGammu = spawnSync('sh', ['-c', 'command -v gammu && command -v bc']).status === 0;
@@ -25,7 +25,7 @@ export interface PtyPair {
 }
 
 export function tempDir(prefix = 'atpb-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tmpDir(prefix.replace(/^concord-/, '').replace(/-$/, ''));
 }
 
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {

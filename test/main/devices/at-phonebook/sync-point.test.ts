@@ -191,10 +191,31 @@ describe.skipIf(!haveSocat)(`AT phonebook sync point over socat ${socatMissing}`
   });
 
   it('SIM busy (+CME ERROR: 14) is retried with backoff', async () => {
+    // The same open and read without the fault: how many commands they take.
+    const calm = await phone({ fill: { SM: 50 } });
+    const calmFrom = calm.sim.commands;
+    await (await AtPhonebookSyncPoint.open(calm.link, { spid: 'phone', storages: ['SM'] })).retrieve();
+    const needed = calm.sim.commands - calmFrom;
+
     const p = await phone({ fill: { SM: 50 }, faults: { busy: { from: 15, ms: 1200 } } });
+    const from = p.sim.commands;
+    const t0 = Date.now();
     const sp = await AtPhonebookSyncPoint.open(p.link, { spid: 'phone', storages: ['SM'] });
     const r = await sp.retrieve();
-    if (r.changeTracking === 'snapshot') expect(sp.entriesRead).toBe(50);
+    const elapsed = Date.now() - t0;
+    expect(p.sim.faults.busy, 'the SIM went busy').toBeUndefined();
+    expect(r.changeTracking).toBe('snapshot');
+    expect(sp.entriesRead).toBe(50);
+    if (r.changeTracking !== 'snapshot') return;
+    const expected = entriesToContacts([...p.sim.entries('SM')].map(([index, e]) => ({ index, name: e.name, number: e.number })));
+    expect(r.listing.map((x) => x.data)).toEqual(expected.map((g) => g.contact));
+    // Waited the busy spell out (1.2 s) …
+    expect(elapsed).toBeGreaterThanOrEqual(1100);
+    // … with few retries, each after a longer pause (100, 200, 400, 800 ms …), not a tight
+    // loop of hundreds of busy answers.
+    const retries = p.sim.commands - from - needed;
+    expect(retries).toBeGreaterThanOrEqual(2);
+    expect(retries).toBeLessThanOrEqual(8);
   });
 
   it('SIM busy for longer than the retry budget fails the op with code busy', async () => {

@@ -2,46 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, SyncmlCodecError } from '../../../../main/devices/syncml/codec';
-import { anchorTree, type Message } from '../../../../main/devices/syncml/model';
-import { serverDevInf } from '../../../../main/devices/syncml/devinf';
+import type { Message } from '../../../../main/devices/syncml/model';
 import { decodeWbxml } from '../../../../main/devices/syncml/wbxml';
 import { parseXml } from '../../../../main/devices/syncml/xml';
+import { sampleMessage } from '../../../lib/syncml-sample';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
-function sample(): Message {
-  return {
-    hdr: {
-      verDTD: '1.2',
-      verProto: 'SyncML/1.2',
-      sessionId: '42',
-      msgId: '3',
-      target: 'phone-1',
-      source: 'http://hub/syncml',
-      respUri: 'http://hub/syncml?s=abc',
-      meta: { maxMsgSize: 150000 },
-    },
-    body: [
-      { kind: 'Status', cmdId: '1', msgRef: '2', cmdRef: '0', cmd: 'SyncHdr', targetRef: 'a', sourceRef: 'b', data: 212, chal: { type: 'syncml:auth-md5', format: 'b64', nextNonce: 'bm9uY2U=' } },
-      { kind: 'Status', cmdId: '2', msgRef: '2', cmdRef: '5', cmd: 'Alert', data: 200, items: [{ dataTree: anchorTree({ next: '20260101T000000Z' }) }] },
-      { kind: 'Alert', cmdId: '3', data: 201, items: [{ target: './contacts', source: 'addressbook', meta: { anchor: { last: '1', next: '2' } } }] },
-      {
-        kind: 'Sync',
-        cmdId: '4',
-        target: './contacts',
-        source: 'addressbook',
-        numberOfChanges: 2,
-        commands: [
-          { kind: 'Add', cmdId: '5', meta: { type: 'text/vcard' }, items: [{ source: 'g1', data: 'BEGIN:VCARD\r\nFN:Zoë <&> "Ω"\r\nEND:VCARD\r\n' }] },
-          { kind: 'Delete', cmdId: '6', items: [{ target: '17', source: 'g2' }] },
-        ],
-      },
-      { kind: 'Map', cmdId: '7', target: 'a', source: 'b', items: [{ target: 'g1', source: '99' }] },
-      { kind: 'Results', cmdId: '8', msgRef: '1', cmdRef: '2', meta: { type: 'application/vnd.syncml-devinf+wbxml' }, items: [{ source: './devinf12', dataTree: serverDevInf('1.2', 'addressbook') }] },
-    ],
-    final: true,
-  };
-}
+const sample = sampleMessage;
 
 describe('SyncML codec', () => {
   for (const enc of ['xml', 'wbxml'] as const) {
@@ -54,7 +22,8 @@ describe('SyncML codec', () => {
       const sync = back.body[3] as Extract<Message['body'][number], { kind: 'Sync' }>;
       expect(sync.numberOfChanges).toBe(2);
       expect(sync.commands[0]?.items[0]?.data).toBe('BEGIN:VCARD\r\nFN:Zoë <&> "Ω"\r\nEND:VCARD\r\n');
-      expect(sync.commands[1]).toMatchObject({ kind: 'Delete', items: [{ target: '17', source: 'g2' }] });
+      expect(sync.commands[1]).toMatchObject({ kind: 'Replace', items: [{ source: 'g3' }] });
+      expect(sync.commands[2]).toMatchObject({ kind: 'Delete', items: [{ target: '17', source: 'g2' }] });
       const st = back.body[0] as Extract<Message['body'][number], { kind: 'Status' }>;
       expect(st.chal?.nextNonce).toBe('bm9uY2U=');
       const res = back.body[5] as Extract<Message['body'][number], { kind: 'Results' }>;

@@ -3,7 +3,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { startSyncmlEndpoint, type SyncmlEndpoint } from '../../../../main/devic
 import type { LoginLimiter } from '../../../../main/devices/syncml/auth';
 import { pairSyncmlDevice } from '../../../../main/devices/syncml/pair';
 import { vcardToContact } from '../../../../main/devices/syncml/vcard';
+import { tmpDir as libTmpDir } from '../../../lib/tmp';
 
 /** The shared SyncEvolution scripts, in `shared/` beside the clone. */
 export const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/tools/syncevolution');
@@ -27,7 +27,7 @@ export function hasSyncEvolution(): boolean {
 }
 
 export function tmpDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `concord-syncml-${tag}-`));
+  return libTmpDir(`syncml-${tag}`);
 }
 
 export interface TestHub {
@@ -37,7 +37,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { publicUrl?: string; sessionTimeoutMs?: number; limiter?: LoginLimiter } = {}): Promise<TestHub> {
+export async function startHub(tag: string, logins: [name: string, user: string, pass: string][], opts: { host?: string; publicUrl?: string; sessionTimeoutMs?: number; limiter?: LoginLimiter } = {}): Promise<TestHub> {
   const dir = tmpDir(tag);
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   for (const [name, user, pass] of logins) pairSyncmlDevice(hub, name, user, pass);

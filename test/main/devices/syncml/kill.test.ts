@@ -1,69 +1,36 @@
 // The hub's process killed (SIGKILL) in the middle of a SyncML session, after each message
 // in turn: restarted on the same data, the next sync converges with nothing lost, nothing
 // duplicated and no slow sync.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../../../main/core/contact';
+import { freePort, LineChild } from '../../../lib/process';
 import { expectSame, folderSignatures, genVcards, hasSyncEvolution, runClient, signature, startCuttingProxy, tmpDir } from './harness';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hub-child.ts');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** The hub in its own process, driven over stdin/stdout. */
 class HubProcess {
-  private lines: string[] = [];
-  private waiters: ((l: string) => void)[] = [];
-  readonly exited: Promise<void>;
-  private constructor(readonly child: ChildProcess) {
-    let buf = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (c: string) => {
-      buf += c;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const w = this.waiters.shift();
-        if (w) w(line);
-        else this.lines.push(line);
-      }
-    });
-    this.exited = new Promise((r) => child.once('exit', () => r()));
+  private constructor(private readonly child: LineChild) {}
+
+  get exited(): Promise<unknown> {
+    return this.child.exited;
   }
 
   static async start(args: string[]): Promise<HubProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = LineChild.spawn(process.execPath, ['--import', 'tsx', CHILD, ...args]);
     // What the hub process says on stderr goes to ours, so a crash is not silent.
-    child.stderr?.on('data', (c: Buffer) => process.stderr.write(`[hub process] ${c.toString()}`));
-    const p = new HubProcess(child);
-    const ready = await Promise.race([p.line(), p.exited.then(() => 'EXITED')]);
+    child.proc.stderr?.on('data', (c: string) => process.stderr.write(`[hub process] ${c}`));
+    const ready = await child.nextLine(60_000, 'READY').catch((e: Error) => `EXITED ${e.message}`);
     if (!ready.startsWith('READY')) throw new Error(`the hub process did not start: ${ready}`);
-    return p;
+    return new HubProcess(child);
   }
 
-  line(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((r) => this.waiters.push(r));
-  }
-
-  async ask(cmd: string): Promise<string> {
-    this.child.stdin?.write(cmd + '\n');
-    return this.line();
+  ask(cmd: string): Promise<string> {
+    this.child.proc.stdin?.write(cmd + '\n');
+    return this.child.nextLine(60_000, `the answer to ${cmd}`);
   }
 
   async truth(): Promise<string[]> {
@@ -71,26 +38,12 @@ class HubProcess {
     return (JSON.parse(l.slice('TRUTH '.length)) as Contact[]).map((c) => signature(c, true)).sort();
   }
 
-  private alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined;
-  }
-
-  private signal(sig: NodeJS.Signals): void {
-    try {
-      if (this.alive()) process.kill(this.child.pid as number, sig);
-    } catch {
-      // already gone
-    }
-  }
-
   kill(): void {
-    this.signal('SIGKILL');
+    void this.child.kill();
   }
 
-  async stop(): Promise<void> {
-    this.signal('SIGTERM');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
-    this.kill();
+  stop(): Promise<void> {
+    return this.child.stop(5_000);
   }
 }
 

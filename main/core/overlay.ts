@@ -6,6 +6,7 @@
 // the overlay, which the hub commits in one transaction (step 6).
 import { toElements, type Contact, type Elements } from './contact';
 import { candidatesOf, DuplicateIndex } from './duplicates';
+import { HoldSet } from './holds';
 import type { Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from './types';
 
 export interface DssView {
@@ -98,6 +99,8 @@ export class Overlay implements DssView {
   /** Devices that get an ADD of every truth record they neither map nor have an action
    *  for (sendAllLacking): the commit writes those in one statement. */
   readonly sendAll = new Set<Spid>();
+  /** Held mass deletions: nothing is planned for a held record on its device. */
+  holds = new HoldSet();
   private readonly luidIndex = new PerDevice<Luid, Guid>();
   /** Records this run put in the truth, indexed for the detector only when asked; once
    *  built, the records changed since are re-indexed at the next look-up. */
@@ -275,7 +278,7 @@ export class Overlay implements DssView {
   /** The ADD sendAll stands for, when the device lacks the record. */
   private lackedAdd(spid: Spid, guid: Guid): PendingAction | undefined {
     const rec = this.truth(guid);
-    return rec && !this.mapOf(spid, guid) ? { spid, guid, action: 'ADD', seq: rec.seq, run: this.runId } : undefined;
+    return rec && !this.mapOf(spid, guid) && !this.holds.has(spid, guid) ? { spid, guid, action: 'ADD', seq: rec.seq, run: this.runId } : undefined;
   }
 
   pendingOf(spid: Spid): PendingAction[] {
@@ -287,7 +290,7 @@ export class Overlay implements DssView {
     }
     if (this.sendAll.has(spid)) {
       for (const { guid, seq } of this.truthIndex()) {
-        if (!out.has(guid) && !this.mapOf(spid, guid)) out.set(guid, { spid, guid, action: 'ADD', seq, run: this.runId });
+        if (!out.has(guid) && !this.mapOf(spid, guid) && !this.holds.has(spid, guid)) out.set(guid, { spid, guid, action: 'ADD', seq, run: this.runId });
       }
     }
     return [...out.values()];

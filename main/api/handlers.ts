@@ -5,6 +5,7 @@ import { contactOf, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { HubError, type Hub } from '../hub/hub';
+import { CarddavPairError, pairCarddavAccount } from '../devices/carddav/pair';
 import type { SyncProgress } from '../hub/types';
 import {
   LIMITS,
@@ -65,6 +66,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:setPriority': obj({ order: arrayOf(spid, 1000) }),
   'devices:setAutoSync': obj({ spid, on: bool }),
   'devices:pairSyncml': obj({ name: str(100, { min: 1 }), user: str(100, { min: 1 }), password: str(200, { min: 1 }) }),
+  'devices:pairCarddav': obj({ name: str(100, { min: 1 }), user: str(64, { min: 1 }), password: str(200, { min: 1 }) }),
   'devices:discovered': obj({}),
   'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
   'devices:ignorePhone': obj({ spid }),
@@ -357,6 +359,18 @@ export class Api implements ApiLike {
         if (!pair) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
         const { spid } = pair(name.trim() || name, user, password);
         return { spid, kind: 'syncml', url: lan?.url ?? null, user };
+      },
+      'devices:pairCarddav': ({ name, user, password }) => {
+        // The CardDAV server shares the LAN endpoint with SyncML: pair only while it is on.
+        const lan = this.opts.lan?.lan();
+        if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
+        try {
+          const d = pairCarddavAccount(hub, name.trim() || name, user, password);
+          return { spid: d.spid, kind: 'carddav', url: lan?.url ? lan.url.replace(/\/syncml$/, '/dav/') : null, user };
+        } catch (e) {
+          if (e instanceof CarddavPairError) throw new ApiError('invalid', e.message);
+          throw e;
+        }
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {

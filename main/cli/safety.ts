@@ -1,9 +1,9 @@
 // The safety net on the command line: the history of runs and their undo, recently deleted
 // contacts, held mass deletions, backups. Every command takes `--data DIR`.
 import { parseArgs } from 'node:util';
-import { Hub } from '../hub/hub';
+import type { Hub } from '../hub/hub';
 import { nameOf } from '../hub/safety';
-import { defaultDataDir } from '../app/paths';
+import { withHub } from './hub';
 
 import type { Command as CliCommand } from './command';
 
@@ -25,14 +25,9 @@ const err = (s: string) => process.stderr.write(`${s}\n`);
 
 const DATA = { data: { type: 'string' } } as const;
 
-async function withHub<T>(data: string | undefined, fn: (hub: Hub) => Promise<T> | T): Promise<T> {
-  const hub = Hub.open({ dataDir: data ?? defaultDataDir() });
-  try {
-    return await fn(hub);
-  } finally {
-    await hub.close();
-  }
-}
+
+/** A command that changes the contacts: never beside a running hub (it owns the folder). */
+const changing = <T>(data: string | undefined, fn: (hub: Hub) => T | Promise<T>): Promise<T> => withHub(data, fn, { write: true });
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
@@ -62,7 +57,7 @@ const runsUndo: Command = async (argv) => {
     err('usage: concord runs undo ID [--preview] [--data DIR]');
     return 2;
   }
-  return withHub(values.data, async (hub) => {
+  return (values.preview ? withHub : changing)(values.data, async (hub) => {
     const p = values.preview ? hub.undoPreview(id) : hub.undoRun(id);
     if (p.undoneAt) out(`(sync ${id} was undone before, ${when(p.undoneAt)})`);
     for (const c of p.changes) out(`${c.edit === 'add' ? 'add back' : c.edit}\t${c.name}\t${c.devices.length ? `on ${c.devices.join(', ')}` : ''}`);
@@ -90,7 +85,7 @@ const contactsRestore: Command = async (argv) => {
     err('usage: concord contacts restore ID [--data DIR]');
     return 2;
   }
-  return withHub(values.data, async (hub) => {
+  return changing(values.data, async (hub) => {
     // A GUID, or an unambiguous start of one.
     const matches = hub.recentlyDeleted().filter((d) => d.guid === id || d.guid.startsWith(id));
     if (matches.length !== 1) {
@@ -129,7 +124,7 @@ const holdsList: Command = async (argv) => {
 function holdsAnswer(answer: 'approve' | 'keep'): Command {
   return async (argv) => {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
-    return withHub(values.data, async (hub) => {
+    return changing(values.data, async (hub) => {
       const spid = deviceArg(hub, positionals[0]);
       if (!spid) {
         err(positionals[0] ? `concord: no device ${positionals[0]} is paired` : `usage: concord holds ${answer} DEVICE [--data DIR]`);
@@ -164,7 +159,7 @@ const restore: Command = async (argv) => {
     err('usage: concord restore FILE [--yes] [--data DIR]');
     return 2;
   }
-  return withHub(values.data, async (hub) => {
+  return (values.yes ? changing : withHub)(values.data, async (hub) => {
     const p = values.yes ? hub.restoreBackup(file) : hub.restoreBackupPreview(file);
     for (const a of p.add) out(`add\t${a.name}`);
     for (const u of p.update) out(`update\t${u.name}`);

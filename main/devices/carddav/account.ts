@@ -9,6 +9,8 @@ export interface CarddavConfig {
   secret: string;
   /** The vCard version a client of this account last wrote: what the hub writes new cards in. */
   version?: '3.0' | '4.0';
+  /** A client has reached the account: its book is online (service.ts, firstContact). */
+  clientSeen?: boolean;
 }
 
 const N = 16384;

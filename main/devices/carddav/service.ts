@@ -37,6 +37,9 @@ export interface CarddavOptions {
   /** A run starts at the latest this long after the first change waiting (default 3 s). */
   maxDelayMs?: number;
   limiter?: LoginLimiter;
+  /** A new account goes online this long after its first client's first request, or after
+   *  that client's last write (default 2 s): see `firstContact`. */
+  firstContactMs?: number;
 }
 
 export interface DavReply {
@@ -104,6 +107,8 @@ export class CarddavService {
   private firstWaiting = 0;
   private readonly unsubscribe: () => void;
   private closed = false;
+  /** Accounts no client has reached yet, each with its timer once one has. */
+  private readonly waiting = new Map<Spid, NodeJS.Timeout | null>();
 
   constructor(
     private readonly hub: CarddavHub,
@@ -126,8 +131,12 @@ export class CarddavService {
       const config = carddavConfigOf(d);
       if (!config) continue;
       next.set(config.user, { spid: d.spid, user: config.user, config });
+      this.store.ensureBook(d.spid, 'Contacts');
+      if (!config.clientSeen) {
+        if (!this.waiting.has(d.spid)) this.waiting.set(d.spid, null);
+        continue;
+      }
       if (!this.points.has(d.spid)) {
-        this.store.ensureBook(d.spid, 'Contacts');
         const point = new CarddavPoint(d.spid, {
           store: this.store,
           region: () => this.hub.region(),
@@ -135,6 +144,12 @@ export class CarddavService {
         });
         this.points.set(d.spid, point);
         this.hub.attach(point);
+      }
+    }
+    for (const [spid, timer] of [...this.waiting]) {
+      if (![...next.values()].some((a) => a.spid === spid && !a.config.clientSeen)) {
+        if (timer) clearTimeout(timer);
+        this.waiting.delete(spid);
       }
     }
     for (const spid of [...this.points.keys()]) {
@@ -157,6 +172,7 @@ export class CarddavService {
     this.closed = true;
     this.unsubscribe();
     if (this.runTimer) clearTimeout(this.runTimer);
+    for (const timer of this.waiting.values()) if (timer) clearTimeout(timer);
     for (const spid of this.points.keys()) this.hub.detach(spid);
     this.points.clear();
   }
@@ -248,6 +264,7 @@ export class CarddavService {
       };
     }
     const target = this.resolve(path, account);
+    if (this.waiting.has(account.spid)) this.firstContact(account, method === 'PUT' || method === 'DELETE');
     switch (method) {
       case 'PROPFIND':
         return this.propfind(target, account, req.headers.depth, req.body);
@@ -604,6 +621,38 @@ export class CarddavService {
     })();
     this.schedule();
     return { status: 204, headers: {}, body: '' };
+  }
+
+  /**
+   * A new account's book is empty, and its first client usually brings contacts of its own
+   * (a Mac's address book): were the hub to fill the book first, the client would upload its
+   * copies beside the hub's and every person would be there twice. So the account's sync
+   * point goes online only once its first client has been heard and has stopped writing for
+   * a moment; the run then matches the client's cards with the truth (R8) and sends the book
+   * only what it lacks.
+   */
+  private firstContact(account: Account, write: boolean): void {
+    const timer = this.waiting.get(account.spid);
+    if (timer && !write) return;
+    if (timer) clearTimeout(timer);
+    const t = setTimeout(() => {
+      if (this.closed || !this.waiting.has(account.spid)) return;
+      this.waiting.delete(account.spid);
+      const config = { ...account.config, clientSeen: true };
+      // Updating the config and attaching the point announce the device (refresh runs).
+      this.hub.updateDeviceConfig(account.spid, { carddav: config });
+      const a = this.accounts.get(account.user);
+      if (a) a.config = config;
+      this.refresh();
+      this.schedule();
+    }, this.opts.firstContactMs ?? 2000);
+    t.unref?.();
+    this.waiting.set(account.spid, t);
+  }
+
+  /** Whether the account's book is online (its first client has been heard). */
+  isOnline(spid: Spid): boolean {
+    return this.points.has(spid);
   }
 
   private rememberVersion(account: Account, version: VCardVersion): void {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { type LoginLimiter } from './auth';
 import { SyncmlServer, type SyncmlHub } from './server';
-import { CarddavService, type CarddavHub } from '../carddav/service';
+import { CarddavService, type CarddavHub, type CarddavOptions } from '../carddav/service';
 
 export interface EndpointOptions {
   host: string;
@@ -29,8 +29,9 @@ export interface EndpointOptions {
    *  socket. (The reply may take longer: it waits for the hub's run.) */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** The CardDAV server on the same port (default: on when the hub is the full Hub). */
-  carddav?: boolean;
+  /** The CardDAV server on the same port (default: on when the hub is the full Hub), and
+   *  its options. */
+  carddav?: boolean | CarddavOptions;
 }
 
 export interface SyncmlEndpoint {
@@ -88,7 +89,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
-  const carddav = opts.carddav !== false && 'dss' in hub ? new CarddavService(hub as unknown as CarddavHub) : null;
+  const carddav = opts.carddav !== false && 'dss' in hub ? new CarddavService(hub as unknown as CarddavHub, typeof opts.carddav === 'object' ? opts.carddav : {}) : null;
   httpServer.on('request', (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (carddav && CarddavService.routes(u.pathname)) return carddav.serve(req, res);

@@ -2,7 +2,7 @@
 // round-trips unchanged through the hub; a change in the hub's editor keeps what Concord does
 // not model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, dav, startHub, until, type TestHub } from './harness';
+import { basic, connect, dav, startHub, until, type TestHub } from './harness';
 
 const A = basic('alice', 'secret1');
 const B = basic('bob', 'secret2');
@@ -34,6 +34,7 @@ describe('Apple-style cards', () => {
       ['alice', 'secret1'],
       ['bob', 'secret2'],
     ]);
+    await connect(t, 'bob', 'secret2');
   });
   afterAll(async () => t.close());
 

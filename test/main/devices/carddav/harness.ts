@@ -25,7 +25,7 @@ export async function startHub(tag: string, accounts: [user: string, pass: strin
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   const spids: Record<string, string> = {};
   for (const [user, pass] of accounts) spids[user] = pairCarddavAccount(hub, `Book of ${user}`, user, pass).spid;
-  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0 });
+  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, carddav: { firstContactMs: 300 } });
   const base = ep.url.replace(/\/syncml$/, '');
   return {
     hub,
@@ -68,4 +68,10 @@ export async function until(fn: () => boolean | Promise<boolean>, ms = 10_000): 
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A client reaches the account for the first time; resolves once its book is online. */
+export async function connect(t: TestHub, user: string, pass: string): Promise<void> {
+  await dav(t.base, 'PROPFIND', `/dav/${user}/contacts/`, { auth: basic(user, pass), headers: { depth: '0' }, body: '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>' });
+  await until(() => t.ep.carddav!.isOnline(t.spids[user]!));
 }

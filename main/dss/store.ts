@@ -1,14 +1,20 @@
 // The DSS: queries as small synchronous functions over one connection, and the two kinds
-// of write transaction of a run — the commit before the push (step 6) and one commit per
-// acknowledged message during it (step 7).
+// of write transaction of a run — the commit before the push (step 6, commit.ts) and one
+// commit per acknowledged message during it (step 7). This file keeps the run's path: the
+// reads of DssView and the statements the run writes with. Sync points (devices.ts),
+// preferences (prefs.ts), the editor's queue (editor-queue.ts) and the run log (run-log.ts)
+// have files of their own, which `Dss` calls with one-line methods.
 import type { Contact } from '../core/contact';
 import { candidatesOf } from '../core/duplicates';
-import type { Capacity } from '../core/projection';
 import type { EditorEdit } from '../core/run-state';
-import type { ActionKind, ChangeTracking, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
+import type { ActionKind, Guid, Luid, MapEntry, PendingAction, Spid, TruthRecord } from '../core/types';
 import type { DssView, Tombstone } from '../core/overlay';
-import type { ConflictEntry, DeviceKind, DeviceLink, DeviceRecord, RunCounts, RunOutcome, RunSummary } from './records';
+import type { ConflictEntry, DeviceRecord, RunOutcome, RunSummary } from './records';
 import { openDb, type Db } from './db';
+import * as devices from './devices';
+import * as editorQueue from './editor-queue';
+import * as prefs from './prefs';
+import * as runLog from './run-log';
 
 interface TruthRow {
   guid: string;
@@ -32,43 +38,6 @@ interface ActionRow {
   seq: number;
   since: number;
   run: number;
-}
-interface PointRow {
-  spid: string;
-  name: string;
-  kind: string;
-  link: string;
-  change_tracking: ChangeTracking;
-  capacity: string;
-  priority: number;
-  auto_sync: number;
-  config: string;
-  created_at: number;
-  last_sync_at: number | null;
-  last_outcome: string | null;
-  lost_state: number;
-  read_only: number;
-}
-interface RunRow {
-  id: number;
-  started_at: number;
-  finished_at: number | null;
-  devices: string;
-  counts: string;
-  conflicts: number;
-  outcome: string | null;
-  error: string | null;
-}
-interface ConflictRow {
-  id: number;
-  run_id: number;
-  at: number;
-  guid: string;
-  kind: ConflictEntry['kind'];
-  result: string | null;
-  versions: string;
-  elements: string;
-  resolved_at: number | null;
 }
 
 const toTruth = (r: TruthRow): TruthRecord => ({
@@ -97,32 +66,6 @@ const toMap = (r: MapRow, parse: ContactParser = parseContact): MapEntry => ({
   sent: r.sent === null ? null : parse(r.sent),
 });
 const toAction = (r: ActionRow): PendingAction => ({ spid: r.spid, guid: r.guid, action: r.action, seq: r.seq, run: r.run });
-const toDevice = (r: PointRow): DeviceRecord => ({
-  spid: r.spid,
-  name: r.name,
-  kind: r.kind as DeviceKind,
-  link: r.link as DeviceLink,
-  changeTracking: r.change_tracking,
-  capacity: JSON.parse(r.capacity) as Capacity,
-  priority: r.priority,
-  autoSync: r.auto_sync === 1,
-  config: JSON.parse(r.config) as Record<string, unknown>,
-  createdAt: r.created_at,
-  lastSyncAt: r.last_sync_at,
-  lastOutcome: r.last_outcome as RunOutcome | null,
-  lostState: r.lost_state === 1,
-  readOnly: r.read_only === 1,
-});
-const toRun = (r: RunRow): RunSummary => ({
-  id: r.id,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at ?? r.started_at,
-  devices: JSON.parse(r.devices) as Spid[],
-  counts: JSON.parse(r.counts) as Record<Spid, RunCounts>,
-  conflicts: r.conflicts,
-  outcome: (r.outcome ?? 'failed') as RunOutcome,
-  ...(r.error ? { error: r.error } : {}),
-});
 
 /** A hook the crash tests use to stop a run at a DSS write (it throws). */
 export type WriteHook = (what: string) => void;
@@ -158,7 +101,9 @@ function splitKeys(keys: readonly string[]): { names: string[]; reach: string[] 
 }
 
 export class Dss implements DssView {
-  /** The prepared statements (commit.ts writes step 6 with them). */
+  /** The prepared statements, prepared once per connection: the run's own, then those of
+   *  the files beside this one, with the two transactions of devices.ts (commit.ts writes
+   *  step 6 with them). */
   readonly st;
   /** Called before each write transaction; tests throw from it to simulate a crash. */
   writeHook: WriteHook | null = null;
@@ -221,23 +166,10 @@ export class Dss implements DssView {
       pushList: p(`SELECT spid, guid, action, seq, since, run FROM actions WHERE spid = ?
                    ORDER BY CASE action WHEN 'DELETE' THEN 0 WHEN 'UPDATE' THEN 1 ELSE 2 END, seq`),
       pendingSummary: p(`SELECT action, count(*) AS n, min(since) AS since FROM actions WHERE spid = ? GROUP BY action`),
-      points: p('SELECT * FROM sync_points ORDER BY priority, created_at'),
-      point: p('SELECT * FROM sync_points WHERE spid = ?'),
-      pref: p('SELECT value FROM prefs WHERE key = ?').pluck(),
-      prefPut: p('INSERT INTO prefs (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      queue: p('SELECT id, kind, guid, data, base, at FROM editor_queue ORDER BY id'),
-      queueDelete: p('DELETE FROM editor_queue WHERE id <= ?'),
-      queuePut: p('INSERT INTO editor_queue (kind, guid, data, base, at) VALUES (?, ?, ?, ?, ?)'),
-      runStart: p('INSERT INTO runs (started_at, devices) VALUES (?, ?)'),
-      runFinish: p('UPDATE runs SET finished_at = ?, counts = ?, conflicts = ?, outcome = ?, error = ? WHERE id = ?'),
-      runs: p('SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT ?'),
-      conflictPut: p('INSERT INTO conflicts (run_id, at, guid, kind, result, versions, elements) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      conflicts: p('SELECT * FROM conflicts ORDER BY id DESC LIMIT ?'),
-      conflict: p('SELECT * FROM conflicts WHERE id = ?'),
-      conflictCount: p('SELECT count(*) FROM conflicts').pluck(),
-      conflictResolved: p('UPDATE conflicts SET resolved_at = ? WHERE id = ?'),
-      logPut: p('INSERT INTO device_log (run_id, spid, at, level, luid, message) VALUES (?, ?, ?, ?, ?, ?)'),
-      logOf: p('SELECT id, run_id, at, level, luid, message FROM device_log WHERE spid = ? ORDER BY id DESC LIMIT ?'),
+      ...devices.deviceStatements(db),
+      ...prefs.prefStatements(db),
+      ...editorQueue.queueStatements(db),
+      ...runLog.runLogStatements(db),
     };
   }
 
@@ -410,141 +342,79 @@ export class Dss implements DssView {
       .all(spid) as (ActionRow & { contact: string | null; base: string | null })[];
   }
 
-  // ---- sync points -------------------------------------------------------------------------
+  // ---- sync points (devices.ts) -------------------------------------------------------------
   devices(): DeviceRecord[] {
-    return (this.st.points.all() as PointRow[]).map(toDevice);
+    return devices.devices(this.st);
   }
   device(spid: Spid): DeviceRecord | undefined {
-    const r = this.st.point.get(spid) as PointRow | undefined;
-    return r ? toDevice(r) : undefined;
+    return devices.device(this.st, spid);
   }
   putDevice(d: DeviceRecord): void {
     this.hook('device');
-    this.db
-      .prepare(
-        `INSERT INTO sync_points (spid, name, kind, link, change_tracking, capacity, priority, auto_sync, config, created_at, last_sync_at, last_outcome, lost_state, read_only)
-         VALUES (@spid, @name, @kind, @link, @changeTracking, @capacity, @priority, @autoSync, @config, @createdAt, @lastSyncAt, @lastOutcome, @lostState, @readOnly)
-         ON CONFLICT (spid) DO UPDATE SET name = excluded.name, kind = excluded.kind, link = excluded.link,
-           change_tracking = excluded.change_tracking, capacity = excluded.capacity, priority = excluded.priority,
-           auto_sync = excluded.auto_sync, config = excluded.config, last_sync_at = excluded.last_sync_at,
-           last_outcome = excluded.last_outcome, lost_state = excluded.lost_state, read_only = excluded.read_only`,
-      )
-      .run({
-        ...d,
-        capacity: JSON.stringify(d.capacity),
-        config: JSON.stringify(d.config),
-        autoSync: d.autoSync ? 1 : 0,
-        lostState: d.lostState ? 1 : 0,
-        readOnly: d.readOnly ? 1 : 0,
-      });
+    devices.putDevice(this.st, d);
   }
   /** Forgets a device: its map, its action table and its row, in one transaction. */
   deleteDevice(spid: Spid): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM maps WHERE spid = ?').run(spid);
-      this.db.prepare('DELETE FROM actions WHERE spid = ?').run(spid);
-      this.db.prepare('DELETE FROM sync_points WHERE spid = ?').run(spid);
-    })();
+    this.st.pointForget(spid);
   }
   setPriorities(order: readonly Spid[]): void {
-    this.db.transaction(() => {
-      order.forEach((spid, i) => this.db.prepare('UPDATE sync_points SET priority = ? WHERE spid = ?').run(i, spid));
-    })();
+    this.st.pointsReorder(order);
   }
-  /** A device whose push completed no longer counts as having lost its sync state. */
   finishDevice(spid: Spid, at: number, outcome: RunOutcome, pushCompleted: boolean): void {
     this.hook('finish');
-    this.db
-      .prepare('UPDATE sync_points SET last_sync_at = ?, last_outcome = ?, lost_state = CASE WHEN ? THEN 0 ELSE lost_state END WHERE spid = ?')
-      .run(at, outcome, pushCompleted ? 1 : 0, spid);
+    devices.finishDevice(this.st, spid, at, outcome, pushCompleted);
   }
 
-  // ---- preferences -----------------------------------------------------------------------------
+  // ---- preferences (prefs.ts) ------------------------------------------------------------------
   pref(key: string): string | undefined {
-    return this.st.pref.get(key) as string | undefined;
+    return prefs.pref(this.st, key);
   }
   setPref(key: string, value: string): void {
-    this.st.prefPut.run(key, value);
+    prefs.setPref(this.st, key, value);
   }
 
-  // ---- the editor's queue ---------------------------------------------------------------------
+  // ---- the editor's queue (editor-queue.ts) ----------------------------------------------------
   queueEdit(e: EditorEdit, at: number): number {
     this.hook('editor');
-    const info =
-      e.kind === 'add'
-        ? this.st.queuePut.run('add', e.id, JSON.stringify(e.data), null, at)
-        : this.st.queuePut.run(e.kind, e.guid, e.kind === 'update' ? JSON.stringify(e.data) : null, JSON.stringify(e.base), at);
-    return Number(info.lastInsertRowid);
+    return editorQueue.queueEdit(this.st, e, at);
   }
-  /** The queued edits, collapsed per record: the first base, the last data; a delete ends
-   *  it; an edit of a record added in the same queue changes or drops that add. */
   editorEdits(): { edits: EditorEdit[]; upTo: number | null } {
-    const rows = this.st.queue.all() as { id: number; kind: 'add' | 'update' | 'delete'; guid: string | null; data: string | null; base: string | null }[];
-    const byGuid = new Map<Guid, EditorEdit>();
-    for (const r of rows) {
-      const guid = r.guid ?? `editor-${r.id}`;
-      const data = JSON.parse(r.data ?? '{}') as Contact;
-      const prev = byGuid.get(guid);
-      if (r.kind === 'add') {
-        byGuid.set(guid, { kind: 'add', id: guid, data });
-      } else if (prev?.kind === 'add') {
-        if (r.kind === 'delete') byGuid.delete(guid);
-        else byGuid.set(guid, { ...prev, data });
-      } else if (prev?.kind !== 'delete') {
-        const base = prev ? prev.base : (JSON.parse(r.base ?? '{}') as Contact);
-        byGuid.set(guid, r.kind === 'delete' ? { kind: 'delete', guid, base } : { kind: 'update', guid, base, data });
-      }
-    }
-    return { edits: [...byGuid.values()], upTo: rows.at(-1)?.id ?? null };
+    return editorQueue.editorEdits(this.st);
   }
-
-  /** What the editor last queued for a record not yet reconciled: its data, null when it
-   *  was deleted, undefined when nothing is queued for it. */
   queuedVersion(guid: Guid): Contact | null | undefined {
-    const r = this.db.prepare('SELECT kind, data FROM editor_queue WHERE guid = ? ORDER BY id DESC LIMIT 1').get(guid) as { kind: string; data: string | null } | undefined;
-    if (!r) return undefined;
-    return r.kind === 'delete' ? null : (JSON.parse(r.data ?? '{}') as Contact);
+    return editorQueue.queuedVersion(this.st, guid);
   }
 
-  // ---- runs, conflicts, the device log --------------------------------------------------------
-  startRun(at: number, devices: readonly Spid[]): number {
+  // ---- runs, conflicts, the device log (run-log.ts) ---------------------------------------------
+  startRun(at: number, spids: readonly Spid[]): number {
     this.hook('run-start');
-    return Number(this.st.runStart.run(at, JSON.stringify(devices)).lastInsertRowid);
+    return runLog.startRun(this.st, at, spids);
   }
   finishRun(s: RunSummary): void {
     this.hook('run-finish');
-    this.st.runFinish.run(s.finishedAt, JSON.stringify(s.counts), s.conflicts, s.outcome, s.error ?? null, s.id);
+    runLog.finishRun(this.st, s);
   }
   runs(limit: number): RunSummary[] {
-    return (this.st.runs.all(limit) as RunRow[]).map(toRun);
+    return runLog.runs(this.st, limit);
   }
   conflicts(limit: number): ConflictEntry[] {
-    return (this.st.conflicts.all(limit) as ConflictRow[]).map(toConflict);
+    return runLog.conflicts(this.st, limit);
   }
   conflict(id: number): ConflictEntry | undefined {
-    const r = this.st.conflict.get(id) as ConflictRow | undefined;
-    return r ? toConflict(r) : undefined;
+    return runLog.conflict(this.st, id);
   }
   conflictCount(): number {
-    return this.st.conflictCount.get() as number;
+    return runLog.conflictCount(this.st);
   }
   markConflictResolved(id: number, at: number): void {
-    this.st.conflictResolved.run(at, id);
+    runLog.markConflictResolved(this.st, id, at);
   }
   logDevice(runId: number | null, spid: Spid, at: number, level: 'info' | 'warn' | 'error', luid: Luid | null, message: string): void {
-    this.st.logPut.run(runId, spid, at, level, luid, message);
+    runLog.logDevice(this.st, runId, spid, at, level, luid, message);
   }
-  deviceLog(spid: Spid, limit = 100): { id: number; runId: number | null; at: number; level: string; luid: string | null; message: string }[] {
-    return (this.st.logOf.all(spid, limit) as { id: number; run_id: number | null; at: number; level: string; luid: string | null; message: string }[]).map((r) => ({
-      id: r.id,
-      runId: r.run_id,
-      at: r.at,
-      level: r.level,
-      luid: r.luid,
-      message: r.message,
-    }));
+  deviceLog(spid: Spid, limit = 100): runLog.DeviceLogEntry[] {
+    return runLog.deviceLog(this.st, spid, limit);
   }
-
   /** A digest of everything the method keeps (truth, maps, actions), for idempotence checks. */
   stateDigest(): string {
     const rows = [
@@ -558,16 +428,3 @@ export class Dss implements DssView {
   }
 }
 
-function toConflict(r: ConflictRow): ConflictEntry {
-  return {
-    id: r.id,
-    runId: r.run_id,
-    at: r.at,
-    guid: r.guid,
-    kind: r.kind,
-    result: r.result ? (JSON.parse(r.result) as Contact) : null,
-    versions: JSON.parse(r.versions) as ConflictEntry['versions'],
-    elements: JSON.parse(r.elements) as ConflictEntry['elements'],
-    resolvedAt: r.resolved_at,
-  };
-}

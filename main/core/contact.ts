@@ -289,6 +289,17 @@ export function derivedName(c: Pick<Contact, 'fn' | 'n' | 'org'>): string {
     .join(', ');
 }
 
+/** A birthday in ISO 8601's extended form: one date is one value whichever client wrote it
+ *  (SyncEvolution writes `19580409`, Apple and vdirsyncer `1958-04-09`; a vCard 4.0 date
+ *  without a year is `--0409`). Anything else is kept as written. */
+export function normalizeBday(v: string): string {
+  const full = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
+  if (full) return `${full[1]}-${full[2]}-${full[3]}`;
+  const noYear = /^--(\d{2})(\d{2})$/.exec(v);
+  if (noYear) return `--${noYear[1]}-${noYear[2]}`;
+  return v;
+}
+
 /** The normalized form the hub stores and compares. Idempotent. */
 export function normalizeContact(c: Contact, region: string): Contact {
   const n = trimTrailingEmpty(c.n);
@@ -301,7 +312,7 @@ export function normalizeContact(c: Contact, region: string): Contact {
     adr: normalizeList(c.adr, (v) => trimStructured(foldText(v))),
     org,
     title: foldLine(c.title),
-    bday: foldLine(c.bday),
+    bday: normalizeBday(foldLine(c.bday)),
     note: foldText(c.note),
     url: normalizeList(c.url, foldLine),
     extra: c.extra

@@ -22,6 +22,14 @@ describe('normalization', () => {
     expect(once.fn).toBe('And\u00e9rs Zorn');
     expect(normalizeContact(once, 'GB')).toEqual(once);
   });
+  it('writes a birthday one way, whichever client sent it (19580409 is 1958-04-09)', () => {
+    const basic = normalizeContact(contactOf({ fn: 'Ada', bday: '19580409' }), 'GB');
+    const extended = normalizeContact(contactOf({ fn: 'Ada', bday: '1958-04-09' }), 'GB');
+    expect(basic.bday).toBe('1958-04-09');
+    expect(basic).toEqual(extended);
+    expect(normalizeContact(contactOf({ fn: 'Ada', bday: '--0409' }), 'GB').bday).toBe('--04-09');
+    expect(normalizeContact(contactOf({ fn: 'Ada', bday: 'spring' }), 'GB').bday).toBe('spring');
+  });
 });
 
 describe('data elements', () => {

@@ -51,7 +51,7 @@ describe.skipIf(!havePeers())('PBAP through obexd (python-dbusmock bluez5-obex) 
     });
     obex = await ObexClient.open({ busAddress: pb.address, stallMs: 5000 });
     hub = Hub.open({ dataDir: dir, region: 'GB' });
-    hub.pairDevice({ spid: SPID, name: 'Anna Pixel', kind: 'pbap', link: 'bluetooth', changeTracking: 'snapshot', capacity: {}, config: { address: ADDRESS, readOnly: true } });
+    hub.pairDevice({ spid: SPID, name: 'Anna Pixel', kind: 'pbap', link: 'bluetooth', changeTracking: 'snapshot', capacity: {}, readOnly: true, config: { address: ADDRESS, readOnly: true } });
     const source = { pull: (locs: readonly ('int' | 'sim1')[]) => obex!.pull(ADDRESS, locs) };
     let sp = new PbapSyncPoint({ spid: SPID, source });
     hub.attach(sp);

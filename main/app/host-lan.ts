@@ -12,6 +12,7 @@ import type { LanServices } from '../api/handlers';
 import type { LanSettings } from '../api/contract';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../devices/syncml/http';
 import type { Hub } from '../hub/hub';
+import { advertiseCarddav, DEFAULT_CARDDAV_PATH, type CarddavAdvert } from './mdns';
 import { loadOrCreateCertificate, type LanCertificate } from './tls';
 
 /** The port offered until the user picks one (high, unprivileged, rarely taken). */
@@ -30,6 +31,10 @@ export interface LanOptions {
   /** The HTTPS port: a number (0: any free port, for tests), false for no HTTPS, or unset
    *  for the saved choice, else the HTTP port + 1. */
   httpsPort?: number | false;
+  /** Announce CardDAV over mDNS/DNS-SD while on (default true). */
+  mdns?: boolean;
+  /** The CardDAV context path announced in the TXT record. */
+  carddavPath?: string;
   log: (line: string) => void;
 }
 
@@ -38,6 +43,7 @@ export class LanController implements LanServices {
   private tlsServer: tls.Server | null = null;
   private httpsUrl: string | null = null;
   private cert: LanCertificate | null = null;
+  private advert: CarddavAdvert | null = null;
   private port: number;
   private problem: string | null = null;
   /** Switches one at a time: a second click waits for the first to finish. */
@@ -133,6 +139,19 @@ export class LanController implements LanServices {
     });
     this.port = this.endpointPort();
     await this.openHttps(this.endpoint);
+    if (this.opts.mdns !== false) {
+      this.advert = advertiseCarddav({
+        port: this.port,
+        httpsPort: this.tlsServer ? (this.tlsServer.address() as net.AddressInfo).port : null,
+        path: this.opts.carddavPath ?? DEFAULT_CARDDAV_PATH,
+        onError: (e) => this.opts.log(`LAN sync: announcing on the network failed: ${e.message}`),
+      });
+    }
+  }
+
+  /** What is announced on the network now (empty while off). */
+  announced(): CarddavAdvert['services'] {
+    return this.advert?.services ?? [];
   }
 
   /** HTTPS beside HTTP. Not being able to open it leaves plain HTTP on, with the reason in
@@ -167,11 +186,14 @@ export class LanController implements LanServices {
   private async shut(): Promise<void> {
     const e = this.endpoint;
     const t = this.tlsServer;
+    const a = this.advert;
+    this.advert = null;
     this.endpoint = null;
     this.tlsServer = null;
     this.httpsUrl = null;
     // The TLS server's connections live in the HTTP server, closed with the endpoint.
     const closed = t ? new Promise<void>((resolve) => t.close(() => resolve())) : Promise.resolve();
+    await a?.stop();
     await e?.close();
     await closed;
   }

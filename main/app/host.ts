@@ -27,6 +27,8 @@ export interface HostOptions {
   lanHost?: string;
   /** LAN sync's HTTPS port (0: any free port; false: no HTTPS; default: the HTTP port + 1). */
   lanHttpsPort?: number | false;
+  /** Announce CardDAV on the network (mDNS/DNS-SD) while LAN sync is on (default true). */
+  lanMdns?: boolean;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
@@ -84,6 +86,7 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     ...(opts.lan?.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.lan.sessionTimeoutMs } : {}),
     ...(opts.lan?.publicUrl !== undefined ? { publicUrl: opts.lan.publicUrl } : {}),
     ...(opts.lanHttpsPort !== undefined ? { httpsPort: opts.lanHttpsPort } : {}),
+    ...(opts.lanMdns !== undefined ? { mdns: opts.lanMdns } : {}),
     log,
   });
   let demo: Demo | undefined;

@@ -192,7 +192,7 @@ export interface Settings {
 export interface LanAccount {
   spid: Spid;
   /** Which kind of account: the pairing flow shows one set of steps per kind. */
-  kind: 'syncml';
+  kind: 'syncml' | 'carddav';
   /** Null only where the hub has no LAN endpoint to offer (an Api without the app). */
   url: string | null;
   user: string;
@@ -254,6 +254,8 @@ export interface Requests {
   /** Approves a SyncML client (a laptop or phone on the home network) and creates its login.
    *  The same user again re-pairs that device with a new password. */
   'devices:pairSyncml': { args: { name: string; user: string; password: string }; result: LanAccount };
+  /** Pairs a CardDAV account (one address book); `url` is what to type into the client. */
+  'devices:pairCarddav': { args: { name: string; user: string; password: string }; result: LanAccount };
   /** Phones connected now that are not paired. */
   'devices:discovered': { args: Record<string, never>; result: DiscoveredPhone[] };
   /** Pairs a discovered phone; with autoSync it is synced now and whenever it reappears. */
@@ -332,6 +334,7 @@ const requestNames = {
   'devices:setPriority': true,
   'devices:setAutoSync': true,
   'devices:pairSyncml': true,
+  'devices:pairCarddav': true,
   'devices:discovered': true,
   'devices:pairPhone': true,
   'devices:ignorePhone': true,

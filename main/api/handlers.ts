@@ -65,6 +65,7 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'devices:setPriority': obj({ order: arrayOf(spid, 1000) }),
   'devices:setAutoSync': obj({ spid, on: bool }),
   'devices:pairSyncml': obj({ name: str(100, { min: 1 }), user: str(100, { min: 1 }), password: str(200, { min: 1 }) }),
+  'devices:pairCarddav': obj({ name: str(100, { min: 1 }), user: str(64, { min: 1 }), password: str(200, { min: 1 }) }),
   'devices:discovered': obj({}),
   'devices:pairPhone': obj({ spid, autoSync: bool, name: optional(str(100, { min: 1 })) }),
   'devices:ignorePhone': obj({ spid }),
@@ -99,6 +100,9 @@ export interface DeviceServices {
   /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
    *  ApiError('invalid', why) for a login that cannot be used. (Absent: not offered here.) */
   pairSyncml?(name: string, user: string, password: string): { spid: Spid };
+  /** Pairs a CardDAV account (main/devices/carddav/pair.ts) and says its URL path on the
+   *  LAN endpoint; throws ApiError('invalid', why). (Absent: CardDAV is not in this build.) */
+  pairCarddav?(name: string, user: string, password: string): { spid: Spid; path: string };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
   /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
   bluetooth?: {
@@ -357,6 +361,15 @@ export class Api implements ApiLike {
         if (!pair) throw new ApiError('invalid', 'SyncML devices cannot be paired here.');
         const { spid } = pair(name.trim() || name, user, password);
         return { spid, kind: 'syncml', url: lan?.url ?? null, user };
+      },
+      'devices:pairCarddav': ({ name, user, password }) => {
+        // The CardDAV server shares the LAN endpoint with SyncML: pair only while it is on.
+        const lan = this.opts.lan?.lan();
+        if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
+        const pair = this.opts.devices?.pairCarddav;
+        if (!pair) throw new ApiError('invalid', 'CardDAV is not available in this build.');
+        const { spid, path } = pair(name.trim() || name, user, password);
+        return { spid, kind: 'carddav', url: lan?.url ? new URL(path, lan.url).toString() : null, user };
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {

@@ -197,9 +197,9 @@ export async function runServe(argv: string[]): Promise<number> {
   if (args.newToken && kept) console.log('A new access token was made: pages opened with the old address must be opened again (concord open).');
   console.log(`Concord hub running at ${server.url}`);
   if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Add a device)`);
+  else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
   const lanNow = host.lan.lan();
   if (lanNow.httpsUrl) console.log(`HTTPS: ${lanNow.httpsUrl} (certificate SHA-256 fingerprint ${lanNow.fingerprint}: compare it with what the device shows)`);
-  else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
   console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
   const running = () => host.hub.running();
   const closeHub = () => host.close(); // the LAN endpoint first, then the hub, then the phones' links

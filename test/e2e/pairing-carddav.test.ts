@@ -57,8 +57,9 @@ it.skipIf(!HAVE_CARDDAV)('pairs a CardDAV app: URL, HTTPS URL and fingerprint, u
   expect(lan.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
 
   // Settings shows the same HTTPS address and fingerprint.
-  await go(page, 'settings');
+  await page.goto(s.url + '#/settings');
   const tlsRow = page.getByTestId('lan-https');
+  await tlsRow.waitFor();
   expect(await tlsRow.locator('code').nth(0).textContent()).toBe(lan.httpsUrl);
   expect(await tlsRow.locator('code').nth(1).textContent()).toBe(lan.fingerprint);
 
@@ -84,7 +85,7 @@ it.skipIf(!HAVE_CARDDAV)('pairs a CardDAV app: URL, HTTPS URL and fingerprint, u
   expect(await card.getByTestId('pair-fingerprint').textContent()).toBe(lan.fingerprint);
   expect(await card.getByTestId('pair-user').textContent()).toBe('ann');
   expect(await card.getByTestId('pair-password').textContent()).toBe(password);
-  expect(await focused(page)).toBe('h4 "Ann’s iPhone is paired. Add a CardDAV account with these details:"');
+  expect(await focused(page)).toMatch(/^h4 "Ann’s iPhone is paired. Add a CardDAV account/);
   for (const client of ['iPhone or iPad:', 'Mac:', 'Android with DAVx⁵:', 'Thunderbird:']) expect(await card.getByText(client).count()).toBe(1);
 
   // The QR code holds the HTTPS address, the login and the fingerprint.

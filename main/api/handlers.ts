@@ -5,6 +5,7 @@ import { contactOf, type Contact } from '../core/contact';
 import { EDITOR_SPID, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { HubError, type Hub } from '../hub/hub';
+import { CarddavPairError, pairCarddavAccount } from '../devices/carddav/pair';
 import type { SyncProgress } from '../hub/types';
 import {
   LIMITS,
@@ -100,9 +101,6 @@ export interface DeviceServices {
   /** Approves a SyncML client and stores its login (main/devices/syncml/pair.ts); throws
    *  ApiError('invalid', why) for a login that cannot be used. (Absent: not offered here.) */
   pairSyncml?(name: string, user: string, password: string): { spid: Spid };
-  /** Pairs a CardDAV account (main/devices/carddav/pair.ts) and says its URL path on the
-   *  LAN endpoint; throws ApiError('invalid', why). (Absent: CardDAV is not in this build.) */
-  pairCarddav?(name: string, user: string, password: string): { spid: Spid; path: string };
   onDiscovered(fn: (list: DiscoveredPhone[]) => void): () => void;
   /** Bluetooth devices paired with this computer (absent: Bluetooth is not watched here). */
   bluetooth?: {
@@ -366,10 +364,13 @@ export class Api implements ApiLike {
         // The CardDAV server shares the LAN endpoint with SyncML: pair only while it is on.
         const lan = this.opts.lan?.lan();
         if (lan && !lan.url) throw new ApiError('invalid', 'LAN sync is off, so the device could not reach Concord. Turn on LAN sync in Settings, then pair it.');
-        const pair = this.opts.devices?.pairCarddav;
-        if (!pair) throw new ApiError('invalid', 'CardDAV is not available in this build.');
-        const { spid, path } = pair(name.trim() || name, user, password);
-        return { spid, kind: 'carddav', url: lan?.url ? new URL(path, lan.url).toString() : null, user };
+        try {
+          const d = pairCarddavAccount(hub, name.trim() || name, user, password);
+          return { spid: d.spid, kind: 'carddav', url: lan?.url ? lan.url.replace(/\/syncml$/, '/dav/') : null, user };
+        } catch (e) {
+          if (e instanceof CarddavPairError) throw new ApiError('invalid', e.message);
+          throw e;
+        }
       },
       'devices:discovered': () => this.opts.devices?.discovered() ?? [],
       'devices:pairPhone': async ({ spid, autoSync, name }) => {

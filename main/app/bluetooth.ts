@@ -118,7 +118,11 @@ export class BluetoothManager {
     if (syncAs === 'pbap') {
       const spid = spidOfAddress(d.address);
       // A read-only sync point (sync-method.md, "Read-only sync points"): snapshot, no writes.
+      // `readOnly` is the hub's pairing option; passed through a spread until the hub's
+      // PairRequest declares it (the config keeps the flag either way).
+      const readOnly: object = { readOnly: true };
       this.hub.pairDevice({
+        ...readOnly,
         spid,
         name: d.name,
         kind: 'pbap',

@@ -11,8 +11,6 @@ import { Hub } from '../hub/hub';
 import { lockFolder, type FolderLock } from './folder-lock';
 import { setUpDemo, startDemoPhone, type Demo, type DemoPhone } from './demo';
 import { LanController } from './host-lan';
-import { DEFAULT_CARDDAV_PATH } from './mdns';
-import type { Spid } from '../core/types';
 import type { BluetoothStatus } from '../api/contract';
 import { BluetoothManager, type BluetoothManagerOptions } from './bluetooth';
 import { PhoneManager, type PhoneManagerOptions } from './phones';
@@ -66,25 +64,6 @@ export function syncmlPairing(hub: Hub): DeviceServices['pairSyncml'] {
       return { spid: d.spid };
     } catch (e) {
       if (e instanceof PairError) throw new ApiError('invalid', e.message);
-      throw e;
-    }
-  };
-}
-
-/** The API's CardDAV pairing (`devices:pairCarddav`), over the CardDAV adapter's pairing
- *  (its function and the error it throws for a login that cannot be used, which the user
- *  is told in its own words). The account's URL is the CardDAV context: clients find their
- *  principal and address book from there. */
-export function carddavPairing(
-  hub: Hub,
-  pair: (hub: Hub, name: string, user: string, password: string) => { spid: Spid },
-  UserError: new (...a: never[]) => Error,
-): NonNullable<DeviceServices['pairCarddav']> {
-  return (name, user, password) => {
-    try {
-      return { spid: pair(hub, name, user, password).spid, path: DEFAULT_CARDDAV_PATH };
-    } catch (e) {
-      if (e instanceof UserError) throw new ApiError('invalid', e.message);
       throw e;
     }
   };
@@ -149,8 +128,6 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
       },
       ignorePhone: (spid) => phones?.ignorePhone(spid),
       pairSyncml: syncmlPairing(hub),
-      // CardDAV pairing: `pairCarddav: carddavPairing(hub, pairCarddavAccount, CarddavPairError),`
-      // once main/devices/carddav/pair.ts is in this build.
       onDiscovered: (fn) => phones?.onDiscovered(fn) ?? (() => undefined),
       ...(bluetooth
         ? {

@@ -7,6 +7,7 @@ import { usageOf, type Command } from './command';
 import { contactsExportCommand, contactsImportCommand } from './contacts';
 import { devicesListCommand, pairSyncmlCommand } from './devices';
 import { openCommand } from './open';
+import { pairCarddavCommand } from './pair-carddav';
 import { scenarioRunCommand } from './scenario';
 import { serveCommand } from './serve';
 import { simHandsetCommand } from './sim';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   contactsImportCommand,
   devicesListCommand,
   pairSyncmlCommand,
+  pairCarddavCommand,
   simHandsetCommand,
   ...safetyCommands(),
 ];

@@ -67,20 +67,25 @@ export class History {
     this.st = {
       put: p('INSERT INTO history (run_id, guid, kind, before, writers, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       putAdded: p(`INSERT INTO history (run_id, guid, kind, before, writers, note, at) SELECT ?, value, 'added', NULL, ?, NULL, ? FROM json_each(?)`),
-      ofGuid: p('SELECT * FROM history WHERE guid = ? ORDER BY id'),
+      ofGuid: p('SELECT h.* FROM history_by_record g JOIN history h ON h.id = g.id WHERE g.guid = ? ORDER BY g.id'),
       ofRun: p("SELECT * FROM history WHERE run_id = ? AND kind <> 'restored' ORDER BY id"),
-      later: p('SELECT EXISTS (SELECT 1 FROM history WHERE guid = ? AND id > ?)').pluck(),
-      nextBefore: p("SELECT before, kind FROM history WHERE guid = ? AND id > ? AND kind <> 'restored' ORDER BY id LIMIT 1"),
+      later: p('SELECT EXISTS (SELECT 1 FROM history_by_record WHERE guid = ? AND id > ?)').pluck(),
+      nextBefore: p("SELECT h.before, h.kind FROM history_by_record g JOIN history h ON h.id = g.id WHERE g.guid = ? AND g.id > ? AND h.kind <> 'restored' ORDER BY g.id LIMIT 1"),
       truth: p('SELECT contact FROM truth WHERE guid = ?').pluck(),
       deleted: p(`SELECT h.* FROM history h INDEXED BY history_deleted WHERE h.kind = 'deleted' AND h.at >= ?
                   AND NOT EXISTS (SELECT 1 FROM truth t WHERE t.guid = h.guid)
-                  AND NOT EXISTS (SELECT 1 FROM history r WHERE r.guid = h.guid AND r.kind = 'restored')
+                  AND NOT EXISTS (SELECT 1 FROM history_by_record g JOIN history r ON r.id = g.id WHERE g.guid = h.guid AND r.kind = 'restored')
                   ORDER BY h.id DESC LIMIT ?`),
-      deletedOne: p(`SELECT h.* FROM history h WHERE h.guid = ? AND h.kind = 'deleted'
+      deletedOne: p(`SELECT h.* FROM history_by_record g JOIN history h ON h.id = g.id WHERE g.guid = ? AND h.kind = 'deleted'
                      AND NOT EXISTS (SELECT 1 FROM truth t WHERE t.guid = h.guid)
-                     AND NOT EXISTS (SELECT 1 FROM history r WHERE r.guid = h.guid AND r.kind = 'restored')
+                     AND NOT EXISTS (SELECT 1 FROM history_by_record g2 JOIN history r ON r.id = g2.id WHERE g2.guid = h.guid AND r.kind = 'restored')
                      ORDER BY h.id DESC LIMIT 1`),
+      pruneIndex: p('DELETE FROM history_by_record WHERE id IN (SELECT id FROM history WHERE at < ?)'),
       prune: p('DELETE FROM history WHERE at < ?'),
+      indexedUpTo: p("SELECT value FROM prefs WHERE key = 'historyIndexedUpTo'").pluck(),
+      setIndexedUpTo: p("INSERT INTO prefs (key, value) VALUES ('historyIndexedUpTo', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      catchUp: p('INSERT OR IGNORE INTO history_by_record (guid, id) SELECT guid, id FROM history WHERE id > ? ORDER BY guid, id'),
+      maxId: p('SELECT coalesce(max(id), 0) FROM history').pluck(),
       lastRun: p('SELECT coalesce(max(id), 0) FROM runs').pluck(),
       undone: p('UPDATE runs SET undone_at = ? WHERE id = ?'),
       undoneAt: p('SELECT undone_at FROM runs WHERE id = ?').pluck(),
@@ -151,8 +156,21 @@ export class History {
   }
 
   // ---- reading ---------------------------------------------------------------------------
+  /** Indexes by record the entries written since the last call (off the run's path: the
+   *  commit writes history in append order only). Every read by record calls it first. */
+  catchUp(): void {
+    const from = Number((this.st.indexedUpTo.get() as string | undefined) ?? 0);
+    const upTo = this.st.maxId.get() as number;
+    if (upTo <= from) return;
+    this.db.transaction(() => {
+      this.st.catchUp.run(from);
+      this.st.setIndexedUpTo.run(String(upTo));
+    })();
+  }
+
   /** Every version of one record, oldest first. */
   of(guid: Guid): HistoryEntry[] {
+    this.catchUp();
     const rows = this.st.ofGuid.all(guid) as Row[];
     const versions = rows.filter((r) => r.kind !== 'restored');
     const current = parse((this.st.truth.get(guid) as string | undefined) ?? null);
@@ -167,6 +185,7 @@ export class History {
 
   /** The entries of one run (what it committed), restore markers excluded. */
   ofRun(runId: number): HistoryEntry[] {
+    this.catchUp();
     return (this.st.ofRun.all(runId) as Row[]).map((r) => toEntry(r, r.kind === 'deleted' ? null : this.afterOf(r)));
   }
 
@@ -178,15 +197,18 @@ export class History {
 
   /** Whether anything changed the record after this entry (a later run, or a restore). */
   changedSince(guid: Guid, entryId: number): boolean {
+    this.catchUp();
     return this.st.later.get(guid, entryId) === 1;
   }
 
   /** Records deleted from the truth and not restored, newest first, within the retention. */
   recentlyDeleted(now: number, limit = 1000): DeletedRecord[] {
+    this.catchUp();
     return (this.st.deleted.all(this.cutoff(now), limit) as Row[]).map(toDeleted);
   }
 
   deleted(guid: Guid): DeletedRecord | undefined {
+    this.catchUp();
     const r = this.st.deletedOne.get(guid) as Row | undefined;
     return r ? toDeleted(r) : undefined;
   }
@@ -212,7 +234,11 @@ export class History {
    *  Returns how many went. */
   prune(now: number): number {
     if (this.retentionDays() === null) return 0;
-    return this.st.prune.run(this.cutoff(now)).changes;
+    const cutoff = this.cutoff(now);
+    return this.db.transaction(() => {
+      this.st.pruneIndex.run(cutoff);
+      return this.st.prune.run(cutoff).changes;
+    })();
   }
 }
 

@@ -503,13 +503,22 @@ export class Hub {
   /** The daily backup: checked a minute after the hub opens, then every hour. */
   private scheduleBackups(): void {
     const check = () => {
-      if (this.closed || this.stopping || this.backingUp) return;
+      if (this.closed || this.stopping || this.backingUp || !this.dss.db.open) return;
       // (History older than a retention the user set goes at the same check.)
       historyOf(this.dss.db).prune(this.now());
       this.backingUp = dailyBackup(this.dss.db, this.dbFile(), this.now())
         .catch(() => undefined)
         .finally(() => (this.backingUp = null));
     };
+    // History written by a run is indexed by record a moment after it, off the run's path.
+    this.on('changed', (k) => {
+      if (k !== 'history') return;
+      const t = setTimeout(() => {
+        // (A DSS closed under the hub, as the scenario runner's restart does, is left alone.)
+        if (!this.closed && !this.stopping && !this.current && this.dss.db.open) historyOf(this.dss.db).catchUp();
+      }, 2000);
+      t.unref?.();
+    });
     this.backupTimer = setTimeout(() => {
       check();
       this.backupTimer = setInterval(check, 60 * 60 * 1000);

@@ -13,7 +13,9 @@ export interface VirtualListProps {
   /** The rows in view changed (first and last index, inclusive). */
   onRange: (first: number, last: number) => void;
   renderRow: (index: number) => ReactNode;
-  rowLabel: (index: number) => string;
+  /** A row's accessible name where its content cannot give one (a row still loading);
+   *  undefined: its content names it, so what it shows is what is read. */
+  rowLabel: (index: number) => string | undefined;
   idPrefix: string;
 }
 

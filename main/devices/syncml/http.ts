@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { type LoginLimiter } from './auth';
 import { SyncmlServer, type SyncmlHub } from './server';
+import { CarddavService, type CarddavHub } from '../carddav/service';
 
 export interface EndpointOptions {
   host: string;
@@ -28,6 +29,8 @@ export interface EndpointOptions {
    *  socket. (The reply may take longer: it waits for the hub's run.) */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** The CardDAV server on the same port (default: on when the hub is the full Hub). */
+  carddav?: boolean;
 }
 
 export interface SyncmlEndpoint {
@@ -35,6 +38,9 @@ export interface SyncmlEndpoint {
   httpServer: http.Server;
   url: string;
   server: SyncmlServer;
+  /** The CardDAV server's base URL on this endpoint, null when it is off. */
+  carddavUrl: string | null;
+  carddav: CarddavService | null;
   close(): Promise<void>;
 }
 
@@ -84,8 +90,10 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     ...(opts.limiter ? { limiter: opts.limiter } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
+  const carddav = opts.carddav !== false && 'dss' in hub ? new CarddavService(hub as unknown as CarddavHub) : null;
   httpServer.on('request', (req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
+    if (carddav && CarddavService.routes(u.pathname)) return carddav.serve(req, res);
     const send = (status: number, type: string, body: Uint8Array | string) => {
       if (res.headersSent) return;
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body as string), 'cache-control': 'no-store' });
@@ -143,7 +151,10 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     httpServer,
     url,
     server,
+    carddavUrl: carddav ? url.slice(0, url.length - pathName.length) + '/dav/' : null,
+    carddav,
     close: async () => {
+      carddav?.close();
       server.close();
       httpServer.closeAllConnections?.();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -81,7 +81,7 @@ describe('held mass deletions', () => {
   });
 });
 
-describe('migration 0070 (holds)', () => {
+describe('migration 0070 (holds, history by record)', () => {
   it('upgrades a DSS holding data: its truth, maps and history untouched, no holds', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'concord.sqlite');
@@ -98,5 +98,7 @@ describe('migration 0070 (holds)', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(all.at(-1)!.version);
     expect(['truth', 'maps', 'history'].map((t) => db.prepare(`SELECT * FROM ${t}`).all())).toEqual(before);
     expect(db.prepare('SELECT count(*) FROM holds').pluck().get()).toBe(0);
+    // The history already kept is found by record.
+    expect(db.prepare('SELECT guid, id FROM history_by_record').all()).toEqual([{ guid: 'g1', id: 1 }]);
   });
 });

@@ -34,9 +34,13 @@ describe('migration 0040: read-only sync points', () => {
     old.prepare(`INSERT INTO maps (spid, guid, luid, base, base_run) VALUES ('phone', 'g1', '7', NULL, 1)`).run();
     old.close();
 
-    const db = openDb(file, all.filter((m) => m.version <= 40));
+    const at40 = openDb(file, all.filter((m) => m.version <= 40));
+    expect(at40.pragma('user_version', { simple: true })).toBe(40);
+    expect(at40.prepare(`SELECT read_only FROM sync_points WHERE spid = 'phone'`).pluck().get()).toBe(0);
+    at40.close();
+    // The store reads today's schema: the later migrations run over the upgraded file too.
+    const db = openDb(file);
     dbs.push(db);
-    expect(db.pragma('user_version', { simple: true })).toBe(40);
     const dss = new Dss(db);
     expect(dss.device('phone')).toMatchObject({ spid: 'phone', name: 'Phone', changeTracking: 'snapshot', priority: 1, readOnly: false });
     expect(dss.truth('g1')?.guid).toBe('g1');

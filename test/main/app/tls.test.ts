@@ -88,6 +88,9 @@ it('serves the SyncML endpoint over HTTPS with a certificate kept across restart
   // The same routes as plain HTTP, which stays on.
   expect((await pinnedGet(lan.httpsUrl!.replace(/syncml$/, 'nothing'), lan.fingerprint!)).status).toBe(404);
   expect(await (await fetch(lan.url!)).text()).toBe('Concord SyncML server\n');
+  // The CardDAV server on the same endpoint, over HTTPS too (RFC 6764 discovery).
+  const wellKnown = await pinnedGet(`${new URL(lan.httpsUrl!).origin}/.well-known/carddav`, lan.fingerprint!);
+  expect({ status: wellKnown.status, body: wellKnown.body }).toEqual({ status: 301, body: '/dav/\n' });
   // A client pinning another certificate refuses this one.
   const other = crypto.createHash('sha256').update('other').digest('hex').toUpperCase().match(/../g)!.join(':');
   await expect(pinnedGet(lan.httpsUrl!, other)).rejects.toThrow(/not the pinned one/);

@@ -172,6 +172,12 @@ export interface LanSettings {
   url: string | null;
   /** Why it could not be turned on (a port in use), in plain words; null when all is well. */
   problem: string | null;
+  /** The same endpoint over HTTPS (a certificate of the hub's own); null while off or when
+   *  the HTTPS port could not be opened. */
+  httpsUrl: string | null;
+  /** SHA-256 fingerprint of that certificate (AB:CD:…), for the user to compare with what
+   *  the device shows; null while HTTPS is off. */
+  fingerprint: string | null;
 }
 
 export interface Settings {

@@ -123,7 +123,7 @@ export interface LanServices {
  *  conflict: the conflict log itself records only when). */
 const chosenKey = (id: number) => `conflict.${id}.chosen`;
 
-const LAN_OFF: LanSettings = { on: false, port: 0, url: null, problem: 'LAN sync is not available in this hub.' };
+const LAN_OFF: LanSettings = { on: false, port: 0, url: null, problem: 'LAN sync is not available in this hub.', httpsUrl: null, fingerprint: null };
 
 /** Checks a request's arguments against the contract; throws BadRequest. */
 export function validateArgs<K extends RequestName>(name: K, args: unknown): ArgsOf<K> {

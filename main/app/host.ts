@@ -25,6 +25,10 @@ export interface HostOptions {
   lan?: { host: string; port: number; sessionTimeoutMs?: number; publicUrl?: string };
   /** Where LAN sync binds when Settings turns it on (default 0.0.0.0; `lan.host` if given). */
   lanHost?: string;
+  /** LAN sync's HTTPS port (0: any free port; false: no HTTPS; default: the HTTP port + 1). */
+  lanHttpsPort?: number | false;
+  /** Announce CardDAV on the network (mDNS/DNS-SD) while LAN sync is on (default true). */
+  lanMdns?: boolean;
   /** Watch serial ports for phones (default on); false: off; an object: watcher options. */
   phones?: boolean | PhoneManagerOptions;
   /** Watch Bluetooth devices through BlueZ (default on); false: off; an object: options. */
@@ -81,6 +85,8 @@ export async function startHost(opts: HostOptions): Promise<HubHost> {
     host: opts.lan?.host ?? opts.lanHost ?? '0.0.0.0',
     ...(opts.lan?.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.lan.sessionTimeoutMs } : {}),
     ...(opts.lan?.publicUrl !== undefined ? { publicUrl: opts.lan.publicUrl } : {}),
+    ...(opts.lanHttpsPort !== undefined ? { httpsPort: opts.lanHttpsPort } : {}),
+    ...(opts.lanMdns !== undefined ? { mdns: opts.lanMdns } : {}),
     log,
   });
   let demo: Demo | undefined;

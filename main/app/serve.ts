@@ -199,6 +199,8 @@ export async function runServe(argv: string[]): Promise<number> {
   if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Add a device)`);
   if (host.lanUrl) console.log(`CardDAV URL: ${host.lanUrl.replace(/\/syncml$/, '/dav/')} (pair each account first: Devices → Add a device, or concord device pair carddav NAME --user U --password P)`);
   else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
+  const lanNow = host.lan.lan();
+  if (lanNow.httpsUrl) console.log(`HTTPS: ${lanNow.httpsUrl} (certificate SHA-256 fingerprint ${lanNow.fingerprint}: compare it with what the device shows)`);
   console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
   const running = () => host.hub.running();
   const closeHub = () => host.close(); // the LAN endpoint first, then the hub, then the phones' links

@@ -35,6 +35,8 @@ export interface EndpointOptions {
 }
 
 export interface SyncmlEndpoint {
+  /** The HTTP server; a TLS server hands it its connections to serve the same over HTTPS. */
+  httpServer: http.Server;
   url: string;
   server: SyncmlServer;
   /** The CardDAV server's base URL on this endpoint, null when it is off. */
@@ -46,12 +48,12 @@ export interface SyncmlEndpoint {
 /** The endpoint's URL as a client reached it, from the Host header it sent: a host name, an
  *  address of any interface, an IPv6 literal, or a port forward's host:port. undefined when
  *  the header is missing or not a plain host[:port]. */
-export function urlFromHost(host: string | undefined, pathName: string): string | undefined {
+export function urlFromHost(host: string | undefined, pathName: string, scheme: 'http' | 'https' = 'http'): string | undefined {
   if (!host) return undefined;
   const m = /^(\[[0-9A-Fa-f:.]+(?:%25[\w.-]+)?\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(host);
   if (!m) return undefined;
   if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return undefined;
-  return `http://${host.toLowerCase()}${pathName}`;
+  return `${scheme}://${host.toLowerCase()}${pathName}`;
 }
 
 function lanAddress(): string {
@@ -133,7 +135,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
       if (aborted) return;
       // RespURI sends the client back where it came from, not to an address of ours it
       // may not reach (another interface, the far side of a port forward).
-      const reached = opts.publicUrl ?? urlFromHost(req.headers.host, pathName);
+      const reached = opts.publicUrl ?? urlFromHost(req.headers.host, pathName, 'encrypted' in req.socket ? 'https' : 'http');
       server
         .handle({
           body: Buffer.concat(chunks),
@@ -147,6 +149,7 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
     });
   });
   return {
+    httpServer,
     url,
     server,
     carddavUrl: carddav ? url.slice(0, url.length - pathName.length) + '/dav/' : null,

@@ -28,7 +28,47 @@ export const PAIR_KINDS: PairKind[] = [
   { id: 'usb', label: 'A phone on a USB cable', hint: 'Most phones with a data cable, and SIM phonebooks.', Steps: UsbSteps },
   { id: 'bluetooth', label: 'A phone over Bluetooth', hint: 'A phone without a cable, within a few metres.', Steps: BluetoothSteps },
   { id: 'syncml', label: 'A laptop or phone on your home network', hint: 'Anything with SyncML sync settings: Evolution, SyncEvolution, many older phones.', Steps: SyncmlSteps },
+  {
+    id: 'carddav',
+    label: 'iPhone, Mac, Android (DAVx⁵), Thunderbird — CardDAV',
+    hint: 'Contacts apps that add a “CardDAV account”: Apple Contacts, DAVx⁵ on Android, Thunderbird, GNOME and KDE.',
+    Steps: CarddavSteps,
+  },
 ];
+
+/** The two kinds of login on the LAN endpoint: what differs between their flows. */
+interface LanKind {
+  kind: LanAccount['kind'];
+  request: 'devices:pairSyncml' | 'devices:pairCarddav';
+  formLabel: string;
+  /** Characters a user name must not have, and the words saying so. */
+  userProblem: (user: string) => string | null;
+  maxUser: number;
+}
+
+const SYNCML: LanKind = {
+  kind: 'syncml',
+  request: 'devices:pairSyncml',
+  formLabel: 'Pair a laptop or phone on your network',
+  userProblem: (u) => (u && /[:\s]/.test(u) ? 'The user name must not contain spaces or colons.' : null),
+  maxUser: 100,
+};
+
+const CARDDAV: LanKind = {
+  kind: 'carddav',
+  request: 'devices:pairCarddav',
+  formLabel: 'Pair a CardDAV contacts app',
+  userProblem: (u) => (u && !/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(u) ? 'The user name may have letters, digits and . _ @ - only, and must start with a letter or digit.' : null),
+  maxUser: 64,
+};
+
+function SyncmlSteps(p: PairStepsProps) {
+  return <LanSteps {...p} kind={SYNCML} />;
+}
+
+function CarddavSteps(p: PairStepsProps) {
+  return <LanSteps {...p} kind={CARDDAV} />;
+}
 
 /** The "Add a device" button and, once pressed, the flow. */
 export function AddDevice({ waitingPhones }: { waitingPhones: number }) {
@@ -143,7 +183,7 @@ function userFrom(name: string): string {
     .slice(0, 40);
 }
 
-function SyncmlSteps({ close }: PairStepsProps) {
+function LanSteps({ close, kind }: PairStepsProps & { kind: LanKind }) {
   const { value: settings, reload } = useHub('settings:get', {}, ['settings']);
   const [name, setName] = useState('');
   const [user, setUser] = useState('');
@@ -151,7 +191,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
   const [password, setPassword] = useState(newPassword);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [account, setAccount] = useState<(LanAccount & { name: string; password: string }) | null>(null);
+  const [account, setAccount] = useState<PairedAccount | null>(null);
   const [turnedOn, setTurnedOn] = useState(false);
   const nameInput = useRef<HTMLInputElement>(null);
   const lan = settings?.lan;
@@ -162,10 +202,10 @@ function SyncmlSteps({ close }: PairStepsProps) {
       setTurnedOn(false);
     }
   }, [turnedOn, lan?.on]);
-  const userProblem = user && /[:\s]/.test(user) ? 'The user name must not contain spaces or colons.' : null;
+  const userProblem = kind.userProblem(user);
 
   if (!lan) return <p className="muted">Reading the settings…</p>;
-  if (account) return <AccountCard account={account} close={close} />;
+  if (account) return account.kind === 'carddav' ? <CarddavCard account={account} close={close} /> : <AccountCard account={account} close={close} />;
   if (!lan.on) {
     return (
       <div className="stack">
@@ -210,7 +250,7 @@ function SyncmlSteps({ close }: PairStepsProps) {
   return (
     <form
       className="stack-form"
-      aria-label="Pair a laptop or phone on your network"
+      aria-label={kind.formLabel}
       onSubmit={async (e) => {
         e.preventDefault();
         if (busy) return;
@@ -218,8 +258,8 @@ function SyncmlSteps({ close }: PairStepsProps) {
         setError(null);
         setBusy(true);
         try {
-          const a = await request('devices:pairSyncml', { name: name.trim(), user, password });
-          setAccount({ ...a, name: name.trim(), password });
+          const a = await request(kind.request, { name: name.trim(), user, password });
+          setAccount({ ...a, name: name.trim(), password, httpsUrl: httpsOf(a.url, lan.httpsUrl), fingerprint: lan.fingerprint });
           announce(`${name.trim()} is paired.`);
         } catch (err) {
           setError((err as Error).message);
@@ -252,15 +292,15 @@ function SyncmlSteps({ close }: PairStepsProps) {
             setUserEdited(true);
           }}
           required
-          maxLength={100}
+          maxLength={kind.maxUser}
           autoComplete="off"
           spellCheck={false}
           aria-invalid={!!userProblem}
-          aria-describedby={userProblem ? 'syncml-user-problem' : undefined}
+          aria-describedby={userProblem ? `${kind.kind}-user-problem` : undefined}
         />
       </label>
       {userProblem && (
-        <p id="syncml-user-problem" className="error-text">
+        <p id={`${kind.kind}-user-problem`} className="error-text">
           {userProblem}
         </p>
       )}
@@ -287,8 +327,21 @@ function SyncmlSteps({ close }: PairStepsProps) {
   );
 }
 
+/** A paired account with what the flow knows besides: the password typed, and the same
+ *  endpoint over HTTPS with its certificate's fingerprint (null when HTTPS is off). */
+type PairedAccount = LanAccount & { name: string; password: string; httpsUrl: string | null; fingerprint: string | null };
+
+/** The account's URL on the HTTPS port: same path, the HTTPS endpoint's scheme and port. */
+function httpsOf(url: string | null, httpsUrl: string | null): string | null {
+  if (!url || !httpsUrl) return null;
+  const u = new URL(url);
+  const h = new URL(httpsUrl);
+  h.pathname = u.pathname;
+  return h.toString();
+}
+
 /** What to type into the device, once it is paired; focused so a screen reader reads it. */
-function AccountCard({ account, close }: { account: LanAccount & { name: string; password: string }; close: () => void }) {
+function AccountCard({ account, close }: { account: PairedAccount; close: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   const qrText = `SyncML server: ${account.url ?? ''}\nUser name: ${account.user}\nPassword: ${account.password}`;
@@ -332,6 +385,102 @@ function AccountCard({ account, close }: { account: LanAccount & { name: string;
       <p className="muted small">
         Then start a sync on {account.name}. It syncs by itself whenever it connects. Write the password down now: Concord keeps only a check of it, so it is not shown
         again (pair the device again to choose a new one).
+      </p>
+      <div className="toolbar">
+        <button type="button" className="primary" onClick={close}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** What to type into a CardDAV contacts app, client by client, once the account is paired. */
+function CarddavCard({ account, close }: { account: PairedAccount; close: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  const server = account.httpsUrl ?? account.url ?? '';
+  const host = server ? new URL(server).host : '';
+  const qrText = `CardDAV server: ${server}\nUser name: ${account.user}\nPassword: ${account.password}${account.fingerprint ? `\nCertificate SHA-256: ${account.fingerprint}` : ''}`;
+  return (
+    <div className="account-card" data-testid="pair-account">
+      <h4 ref={heading} tabIndex={-1}>
+        {account.name} is paired. Add a CardDAV account with these details:
+      </h4>
+      <div className="account-grid">
+        <dl className="facts account">
+          {account.httpsUrl && (
+            <div>
+              <dt>Server address, encrypted (HTTPS)</dt>
+              <dd>
+                <code data-testid="pair-https-url">{account.httpsUrl}</code>
+              </dd>
+            </div>
+          )}
+          {account.fingerprint && (
+            <div>
+              <dt>Certificate fingerprint (SHA-256)</dt>
+              <dd>
+                <code data-testid="pair-fingerprint" className="fingerprint">
+                  {account.fingerprint}
+                </code>
+              </dd>
+            </div>
+          )}
+          <div>
+            <dt>{account.httpsUrl ? 'Server address, plain (HTTP)' : 'Server address (URL)'}</dt>
+            <dd>
+              <code data-testid="pair-url">{account.url}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>User name</dt>
+            <dd>
+              <code data-testid="pair-user">{account.user}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Password</dt>
+            <dd>
+              <code data-testid="pair-password">{account.password}</code>
+            </dd>
+          </div>
+        </dl>
+        <figure className="qr-figure">
+          <QrCode text={qrText} label={`QR code of the server address, user name and password for ${account.name}`} />
+          <figcaption className="muted small">A phone with a camera can scan these details.</figcaption>
+        </figure>
+      </div>
+      {account.fingerprint && (
+        <p className="muted small">
+          Concord makes its own certificate, so the device warns that it cannot check who the server is. Continue only if the fingerprint it shows is the one above.
+        </p>
+      )}
+      <h5>On each kind of device</h5>
+      <ul className="steps client-steps">
+        <li>
+          <strong>iPhone or iPad:</strong> Settings → Contacts → Accounts → Add Account → Other → Add CardDAV Account. Server: <code>{host}</code>, then the user name
+          and password. If it says it cannot connect with SSL, turn SSL off under Advanced Settings and use port <code>{account.url ? new URL(account.url).port : ''}</code>.
+        </li>
+        <li>
+          <strong>Mac:</strong> Contacts → Settings → Accounts → + → Other Contacts Account → CardDAV, account type “Manual”, with the user name, password and server
+          address <code>{host}</code>.
+        </li>
+        <li>
+          <strong>Android with DAVx⁵:</strong> + → Login with URL and user name, with the server address above (HTTPS), the user name and password; accept the
+          certificate when its fingerprint matches.
+        </li>
+        <li>
+          <strong>Thunderbird:</strong> Address Book → New Address Book → Add CardDAV Address Book, with the user name and the server address above; the password when
+          asked.
+        </li>
+        <li>
+          <strong>GNOME, KDE, vdirsyncer:</strong> a CardDAV or WebDAV account with the server address, user name and password above.
+        </li>
+      </ul>
+      <p className="muted small">
+        Changes on the device are synced as soon as it sends them. Write the password down now: Concord keeps only a check of it, so it is not shown again (pair the
+        account again to choose a new one).
       </p>
       <div className="toolbar">
         <button type="button" className="primary" onClick={close}>

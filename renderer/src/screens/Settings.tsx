@@ -96,6 +96,24 @@ function LanSection({ s, reload }: { s: Settings; reload: () => void }) {
           'Off. Nothing on the network can reach Concord.'
         )}
       </p>
+      {s.lan.on && s.lan.httpsUrl && (
+        <dl className="facts" data-testid="lan-https">
+          <div>
+            <dt>Encrypted (HTTPS)</dt>
+            <dd>
+              <code>{s.lan.httpsUrl}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Certificate fingerprint (SHA-256)</dt>
+            <dd>
+              <code className="fingerprint">{s.lan.fingerprint}</code>
+              <br />
+              <span className="muted small">A device that warns about the certificate should show this same fingerprint.</span>
+            </dd>
+          </div>
+        </dl>
+      )}
       <form
         className="inline-form wrap"
         onSubmit={(e) => {

@@ -17,13 +17,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const start = (dataDir: string) => startHost({ dataDir, phones: false, lanHost: '127.0.0.1', log: () => undefined });
+const start = (dataDir: string) => startHost({ dataDir, phones: false, lanHost: '127.0.0.1', lanHttpsPort: 0, log: () => undefined });
 
 async function settings(h: HubHost, channel: 'settings:get' | 'settings:setLan', args: unknown = {}): Promise<Settings> {
   const r = await h.api.call(channel, args);
   if (!r.ok) throw new Error(r.error.message);
   return r.value as Settings;
 }
+
+/** Over HTTPS too, with the hub's own certificate (tls.test.ts pins its fingerprint). */
+const https = { httpsUrl: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/syncml$/), fingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/) };
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -56,7 +59,7 @@ it('turns LAN sync on and off while the hub runs, and starts the next time as it
 
   const on = await settings(host, 'settings:setLan', { on: true, port });
   const url = `http://127.0.0.1:${port}/syncml`;
-  expect(on.lan).toEqual({ on: true, port, url, problem: null });
+  expect(on.lan).toEqual({ on: true, port, url, problem: null, ...https });
   expect(await answers(url)).toBe(true);
   expect((await host.api.call('app:info', {})) as { value: { lanUrl: string } }).toMatchObject({ value: { lanUrl: url } });
   const paired = await host.api.call('devices:pairSyncml', { name: 'Laptop', user: 'ann', password: 'pw' });
@@ -65,17 +68,17 @@ it('turns LAN sync on and off while the hub runs, and starts the next time as it
   // Another port while on: the endpoint moves.
   const port2 = await freePort();
   const url2 = `http://127.0.0.1:${port2}/syncml`;
-  expect((await settings(host, 'settings:setLan', { on: true, port: port2 })).lan).toEqual({ on: true, port: port2, url: url2, problem: null });
+  expect((await settings(host, 'settings:setLan', { on: true, port: port2 })).lan).toEqual({ on: true, port: port2, url: url2, problem: null, ...https });
   expect(await answers(url2)).toBe(true);
   expect(await answers(url)).toBe(false);
   expect((await settings(host, 'settings:setLan', { on: true, port })).lan.url).toBe(url);
 
   await host.close();
   host = await start(dir);
-  expect((await settings(host, 'settings:get')).lan).toEqual({ on: true, port, url, problem: null });
+  expect((await settings(host, 'settings:get')).lan).toEqual({ on: true, port, url, problem: null, ...https });
   expect(await answers(url)).toBe(true);
 
-  expect((await settings(host, 'settings:setLan', { on: false })).lan).toEqual({ on: false, port, url: null, problem: null });
+  expect((await settings(host, 'settings:setLan', { on: false })).lan).toEqual({ on: false, port, url: null, problem: null, httpsUrl: null, fingerprint: null });
   expect(await answers(url)).toBe(false);
   await host.close();
   host = await start(dir);

@@ -47,7 +47,7 @@ describe('concord serve --lan-port', () => {
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     const end = Date.now() + 90_000;
-    while (!/SyncML URL: \S+/.test(out) || !/running at \S+/.test(out)) {
+    while (!/SyncML URL: \S+/.test(out) || !/running at \S+/.test(out) || !/Data: /.test(out)) {
       if (Date.now() > end || child.exitCode !== null) throw new Error(`no URLs printed:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -55,6 +55,8 @@ describe('concord serve --lan-port', () => {
     const lanUrl = /SyncML URL: (\S+)/.exec(out)![1]!;
     expect(lanUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/syncml$/);
     expect(await (await fetch(lanUrl)).text()).toMatch(/Concord SyncML server/);
+    // The same endpoint over HTTPS, with the certificate's fingerprint to compare.
+    expect(out).toMatch(/HTTPS: https:\/\/127\.0\.0\.1:\d+\/syncml \(certificate SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}:/);
 
     const token = hubUrl.searchParams.get('token')!;
     const call = async (channel: string, args: unknown) => {

@@ -68,9 +68,11 @@ export class SocketLink extends EventEmitter implements SerialLink {
   }
 }
 
-/** Where the helper is: beside the bundle in the packaged app, else in native/. */
+/** Where the helper is: beside the bundle in the packaged app (unpacked from the asar archive,
+ *  where python3 can read it), else in native/. */
 function helperPath(): string {
-  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  const bundle = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  const here = bundle.replace(/app\.asar(?=[\\/]|$)/, 'app.asar.unpacked');
   for (const p of [path.join(here, 'bluez-rfcomm.py'), path.join(here, '..', '..', 'native', 'bluez-rfcomm.py')]) if (fs.existsSync(p)) return p;
   return path.join(here, 'bluez-rfcomm.py');
 }

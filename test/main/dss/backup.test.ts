@@ -2,34 +2,16 @@
 // migration, the daily one with the last N kept, and "restore from a backup" done as editor
 // edits that then sync everywhere (the DSS is never swapped).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contactSignature, type Contact } from '../../../main/core/contact';
 import { backupDir, BACKUP_KEEP_PREF, dailyBackup, listBackups } from '../../../main/dss/backup';
-import { loadMigrations, openDb, type Db } from '../../../main/dss/db';
+import { loadMigrations, openDb } from '../../../main/dss/db';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
-import { Hub } from '../../../main/hub/hub';
+import type { Hub } from '../../../main/hub/hub';
+import { hubFixture } from '../../lib/hubs';
 
-const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dirs: string[] = [];
-const hubs: Hub[] = [];
-const dbs: Db[] = [];
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(TMP, 'concord-backup-'));
-  dirs.push(dir);
-  return dir;
-}
-function openHub(dir: string): Hub {
-  const hub = Hub.open({ dataDir: dir, region: 'GB' });
-  hubs.push(hub);
-  return hub;
-}
-afterEach(async () => {
-  for (const h of hubs.splice(0)) await h.close();
-  for (const d of dbs.splice(0)) if (d.open) d.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { tmpDir, openHub, track } = hubFixture('backup');
 
 const person = (fn: string, tel: string): Partial<Contact> => ({ fn, tel: [{ type: 'cell', value: tel }] });
 const signatures = (hub: Hub) => hub.contacts().map((r) => contactSignature(r.contact)).sort();
@@ -64,21 +46,21 @@ describe('backups', () => {
     const file = path.join(dir, 'concord.sqlite');
     const all = loadMigrations();
     const old = openDb(file, all.slice(0, -1));
-    dbs.push(old);
+    track(old);
     old.prepare("INSERT INTO prefs (key, value) VALUES ('marker', 'before')").run();
     old.close();
     const db = openDb(file);
-    dbs.push(db);
+    track(db);
     const backups = listBackups(backupDir(file));
     expect(backups).toHaveLength(1);
     expect(path.basename(backups[0]!.file)).toMatch(/^concord-pre-migration-/);
     const copy = openDb(backups[0]!.file, all.slice(0, -1));
-    dbs.push(copy);
+    track(copy);
     expect(copy.pragma('user_version', { simple: true })).toBe(all.at(-2)!.version);
     expect(copy.prepare("SELECT value FROM prefs WHERE key = 'marker'").pluck().get()).toBe('before');
     // Opening the migrated DSS again copies nothing more.
     db.close();
-    dbs.push(openDb(file));
+    track(openDb(file));
     expect(listBackups(backupDir(file))).toHaveLength(1);
   });
 

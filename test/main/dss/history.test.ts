@@ -2,35 +2,16 @@
 // one entry per record per committed run that changed it, with the version before and
 // after and the writer of each changed element; recently deleted records with their last
 // version; retention; and the migration that adds it to a DSS holding data.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../../main/core/contact';
-import { loadMigrations, openDb, type Db } from '../../../main/dss/db';
+import { loadMigrations, openDb } from '../../../main/dss/db';
 import { historyOf, RETENTION_PREF } from '../../../main/dss/history';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
-import { Hub } from '../../../main/hub/hub';
+import type { Hub } from '../../../main/hub/hub';
+import { hubFixture } from '../../lib/hubs';
 
-const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dirs: string[] = [];
-const hubs: Hub[] = [];
-const dbs: Db[] = [];
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(TMP, 'concord-history-'));
-  dirs.push(dir);
-  return dir;
-}
-function openHub(dir = tmpDir(), now?: () => number): Hub {
-  const hub = Hub.open({ dataDir: dir, region: 'GB', ...(now ? { now } : {}) });
-  hubs.push(hub);
-  return hub;
-}
-afterEach(async () => {
-  for (const h of hubs.splice(0)) await h.close();
-  for (const d of dbs.splice(0)) if (d.open) d.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { tmpDir, openHub, track } = hubFixture('history');
 
 const person = (fn: string, tel: string, email?: string): Partial<Contact> => ({
   fn,
@@ -130,7 +111,7 @@ describe('migration 0060 (history)', () => {
     const file = path.join(dir, 'concord.sqlite');
     const all = loadMigrations();
     const old = openDb(file, all.filter((m) => m.version < 60));
-    dbs.push(old);
+    track(old);
     const contact = (fn: string) => JSON.stringify({ fn, n: [], tel: [], email: [], adr: [], org: '', title: '', bday: '', note: '', url: [], extra: [] });
     old.prepare("INSERT INTO runs (id, started_at, finished_at, devices, outcome) VALUES (1, 1000, 2000, '[]', 'ok'), (2, 3000, 4000, '[]', 'ok')").run();
     old.prepare("INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES ('g1', 1, ?, '{}', 'kept', 2000)").run(contact('Kept'));
@@ -139,7 +120,7 @@ describe('migration 0060 (history)', () => {
     old.close();
 
     const db = openDb(file);
-    dbs.push(db);
+    track(db);
     expect(db.pragma('user_version', { simple: true })).toBe(all.at(-1)!.version);
     expect(db.prepare('SELECT * FROM truth').all()).toEqual(truthBefore);
     const h = historyOf(db);

@@ -1,35 +1,15 @@
 // Held mass deletions in the DSS (sync-method.md, "Held mass deletions"): the guard's rule
 // as a setting, holds kept across a reopen, the two answers, and migration 0070 on a DSS
 // holding data.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../../main/core/contact';
 import { DEFAULT_GUARD } from '../../../main/core/holds';
-import { loadMigrations, openDb, type Db } from '../../../main/dss/db';
+import { loadMigrations, openDb } from '../../../main/dss/db';
 import { SimulatedDevice } from '../../../main/devices/simulated/device';
-import { Hub } from '../../../main/hub/hub';
+import { hubFixture } from '../../lib/hubs';
 
-const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const dirs: string[] = [];
-const hubs: Hub[] = [];
-const dbs: Db[] = [];
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(TMP, 'concord-holds-'));
-  dirs.push(dir);
-  return dir;
-}
-function openHub(dir: string): Hub {
-  const hub = Hub.open({ dataDir: dir, region: 'GB' });
-  hubs.push(hub);
-  return hub;
-}
-afterEach(async () => {
-  for (const h of hubs.splice(0)) await h.close();
-  for (const d of dbs.splice(0)) if (d.open) d.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { tmpDir, openHub, track } = hubFixture('holds');
 
 const people = (n: number): Partial<Contact>[] =>
   Array.from({ length: n }, (_, i) => ({ fn: `Person ${String(i).padStart(3, '0')}`, tel: [{ type: 'cell', value: `020 7946 ${String(1000 + i)}` }] }));
@@ -87,14 +67,14 @@ describe('migration 0070 (holds, history by record)', () => {
     const file = path.join(dir, 'concord.sqlite');
     const all = loadMigrations();
     const old = openDb(file, all.filter((m) => m.version < 70));
-    dbs.push(old);
+    track(old);
     old.prepare("INSERT INTO truth (guid, seq, contact, prov, sort_name, updated_at) VALUES ('g1', 1, '{}', '{}', 'a', 1)").run();
     old.prepare("INSERT INTO maps (spid, guid, luid, base) VALUES ('phone', 'g1', 'L1', '{}')").run();
     old.prepare("INSERT INTO history (run_id, guid, kind, before, writers, at) VALUES (1, 'g1', 'added', NULL, '{}', 1)").run();
     const before = ['truth', 'maps', 'history'].map((t) => old.prepare(`SELECT * FROM ${t}`).all());
     old.close();
     const db = openDb(file);
-    dbs.push(db);
+    track(db);
     expect(db.pragma('user_version', { simple: true })).toBe(all.at(-1)!.version);
     expect(['truth', 'maps', 'history'].map((t) => db.prepare(`SELECT * FROM ${t}`).all())).toEqual(before);
     expect(db.prepare('SELECT count(*) FROM holds').pluck().get()).toBe(0);

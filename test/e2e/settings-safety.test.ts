@@ -16,6 +16,7 @@ import { startServer, type RunningServer } from '../../main/api/ws-server';
 import { ensureRendererBuilt, RENDERER_DIST } from '../../main/app/serve';
 import { SimulatedDevice } from '../../main/devices/simulated/device';
 import { Hub } from '../../main/hub/hub';
+import { axe } from './harness';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'e2e-settings-safety', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -62,6 +63,8 @@ beforeAll(async () => {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     viewport: { width: 1280, height: 860 },
+    // Only to inject axe-core into a page whose CSP (rightly) allows no foreign script.
+    bypassCSP: true,
   });
   await context.grantPermissions(['notifications']);
   // The page's Notification, recorded: its permission starts as the browser's "not asked
@@ -169,6 +172,9 @@ describe('the safety net\'s settings in the UI', () => {
     await retention.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('retention-state').textContent()).toMatch(/^Kept 90 days/);
     expect(hub.historyRetention()).toBe(90);
+    await days.fill('20');
+    const found: Record<string, string[]> = { 'settings, with a hold and a refused value': await axe(page) };
+    await days.fill('90');
 
     // Backups: three kept; one made now, where the screen says they are.
     const backups = page.locator('section[aria-labelledby=backup-heading]');
@@ -192,6 +198,8 @@ describe('the safety net\'s settings in the UI', () => {
     await page.screenshot({ path: path.join(SHOTS, 'settings-400.png'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
     await page.setViewportSize({ width: 1280, height: 860 });
+
+    expect(found).toEqual({ 'settings, with a hold and a refused value': [] });
 
     // A restart of the hub on the same port and token: the page reconnects by itself, the
     // values are the same, and the hold (still there) is not notified again.
@@ -253,6 +261,7 @@ describe('the safety net\'s settings in the UI', () => {
     await dialog.waitFor();
     await expect.poll(() => dialog.textContent()).toMatch(/Add back Zed Newcomer/);
     await page.screenshot({ path: path.join(SHOTS, 'undo-undo-preview.png'), fullPage: true });
+    expect(await axe(page), 'activity, undoing an undo').toEqual([]);
     await dialog.getByRole('button', { name: 'Undo this undo' }).click();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
     await hub.sync();

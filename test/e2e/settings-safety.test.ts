@@ -196,7 +196,11 @@ describe('the safety net\'s settings in the UI', () => {
     // At 400 px wide, nothing sticks out sideways.
     await page.setViewportSize({ width: 400, height: 860 });
     await page.screenshot({ path: path.join(SHOTS, 'settings-400.png'), fullPage: true });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    for (const heading of ['guard-heading', 'retention-heading', 'backup-heading']) {
+      await page.locator(`section[aria-labelledby=${heading}]`).screenshot({ path: path.join(SHOTS, `settings-400-${heading}.png`) });
+    }
+    // (The screen scrolls inside <main>: nothing may overflow it, nor the page.)
+    expect(await page.evaluate(() => [document.documentElement.scrollWidth, document.getElementById('main')!.scrollWidth - document.getElementById('main')!.clientWidth])).toEqual([400, 0]);
     await page.setViewportSize({ width: 1280, height: 860 });
 
     expect(found).toEqual({ 'settings, with a hold and a refused value': [] });

@@ -242,7 +242,7 @@ function RetentionSection({ s, reload }: { s: Safety; reload: () => void }) {
         </p>
       )}
       <p className="muted small" data-testid="retention-state" role="status">
-        {s.retentionDays === null ? 'Kept forever.' : `Kept ${s.retentionDays} days: older versions and deleted contacts are removed.`}
+        {s.retentionDays === null ? 'Kept forever.' : `Kept ${s.retentionDays} days: versions and deleted contacts older than that are removed.`}
       </p>
     </section>
   );

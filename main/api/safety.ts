@@ -4,7 +4,6 @@
 // request; the ranges a person can get wrong are checked here, with reasons in plain words.
 import fs from 'node:fs';
 import path from 'node:path';
-import { EDITOR_SPID, type Guid } from '../core/types';
 import { backupDir, backupKeep, pruneBackups } from '../dss/backup';
 import { MIN_RETENTION_DAYS } from '../dss/history';
 import type { Hub } from '../hub/hub';
@@ -49,33 +48,10 @@ export function holdViews(hub: Hub): HoldView[] {
   });
 }
 
-/** The runs for Activity: each with when it was undone, and the undos it reconciled. The
- *  undo of run X is a batch of editor edits queued at X's undoneAt; the run that reconciled
- *  it is the first that finished after that and wrote, as the editor, one of the records the
- *  undo set back (the run busy when the undo was queued may or may not have taken it). */
+/** The runs for Activity: each with when it was undone, and the undos it carried out (the
+ *  DSS keeps which run consumed an undo's editor edits). */
 export function runViews(hub: Hub, runs: RunSummary[]): RunView[] {
-  const views: RunView[] = runs.map((r) => ({ ...r, undoneAt: hub.runUndoneAt(r.id), undoOf: [] }));
-  const byAge = [...views].sort((a, b) => a.id - b.id);
-  for (const x of views) {
-    if (x.undoneAt === null) continue;
-    const targets = undoTargets(hub, x.id, x.undoneAt);
-    if (targets.size === 0) continue;
-    const y = byAge.find((r) => r.id > x.id && r.finishedAt >= x.undoneAt! && hub.runChanges(r.id).some((e) => targets.has(e.guid) && Object.values(e.writers).includes(EDITOR_SPID)));
-    y?.undoOf.push(x.id);
-  }
-  return views;
-}
-
-/** The records an undo of run `runId` (queued at `at`) set back: those the run changed, and
- *  those it deleted, added back under new GUIDs (their restore markers say which). */
-function undoTargets(hub: Hub, runId: number, at: number): Set<Guid> {
-  const out = new Set<Guid>();
-  for (const e of hub.runChanges(runId)) {
-    out.add(e.guid);
-    if (e.kind !== 'deleted') continue;
-    for (const m of hub.contactHistory(e.guid)) if (m.kind === 'restored' && m.at === at && m.restoredAs) out.add(m.restoredAs);
-  }
-  return out;
+  return runs.map((r) => ({ ...r, undoneAt: hub.runUndoneAt(r.id), undoOf: hub.runUndid(r.id) }));
 }
 
 /** The safety settings as they are now. */

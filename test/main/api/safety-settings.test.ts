@@ -107,4 +107,24 @@ describe('the safety settings through the API', () => {
     await hub.sync();
     expect(hub.contacts().some((r) => r.contact.fn === 'Person 4')).toBe(false);
   });
+
+  it('links no run to an undo that had nothing left to do, even when a later edit touches its records', async () => {
+    const { hub, api, phone } = await setup();
+    const g5 = hub.contacts().find((r) => r.contact.fn === 'Person 5')!.guid;
+    phone.userUpdate(hub.dss.mapOf('phone', g5)!.luid, { note: 'first' });
+    const a = await hub.sync();
+    // Changed again since: the undo of a leaves it alone and queues nothing.
+    phone.userUpdate(hub.dss.mapOf('phone', g5)!.luid, { note: 'second' });
+    await hub.sync();
+    const preview = await value<{ changes: unknown[]; leftAlone: unknown[] }>(api.call('runs:undo', { runId: a.id }));
+    expect(preview.changes).toEqual([]);
+    expect(preview.leftAlone).toHaveLength(1);
+    // The user then edits that contact in Concord: an ordinary edit, not the undo.
+    await value(api.call('contacts:update', { guid: g5, contact: { ...hub.contact(g5)!.contact, note: 'by hand' } }));
+    const c = await hub.sync([]);
+    const runs = await value<RunView[]>(api.call('sync:history', {}));
+    expect(runs.find((r) => r.id === a.id)!.undoneAt).not.toBeNull();
+    expect(runs.every((r) => r.undoOf.length === 0)).toBe(true);
+    expect(runs.some((r) => r.id === c.id)).toBe(true);
+  });
 });

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bluezMock, havePeers, obexMock, startPrivateBus, stopChild, type PrivateBus } from '../../../lib/bluez';
-import { haveChromium, openChromium, serveHub, type Served } from '../../../lib/browser';
+import { haveChromium, openChromium } from '../../../lib/browser';
+import { serveHub, type Served } from '../../../lib/serve';
 import { tmpDir } from '../../../lib/tmp';
 import { makePhonebook, phonebookVcf } from './phonebook';
 

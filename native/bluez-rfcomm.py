@@ -63,33 +63,29 @@ class Relay:
         return False
 
     def from_channel(self, _fd, _cond):
-        try:
-            data = self.channel.recv(4096)
-        except OSError:
-            data = b''
-        if not data:
-            self.close()
-            return False
-        try:
-            if self.peer:
-                self.peer.sendall(data)
-            else:
-                self.pending += data
-        except OSError:
-            self.close()
-            return False
-        return True
+        return self.relay(self.channel, self.to_peer)
 
     def from_peer(self, _fd, _cond):
+        return self.relay(self.peer, self.channel.sendall)
+
+    def to_peer(self, data):
+        '''Bytes from the phone before Concord connected wait for it.'''
+        if self.peer:
+            self.peer.sendall(data)
+        else:
+            self.pending += data
+
+    def relay(self, source, deliver):
+        '''Moves what `source` has to `deliver`; either side gone closes both (a cut link).'''
         try:
-            data = self.peer.recv(4096)
+            data = source.recv(4096)
         except OSError:
             data = b''
         if not data:
             self.close()
             return False
         try:
-            self.channel.sendall(data)
+            deliver(data)
         except OSError:
             self.close()
             return False

@@ -14,45 +14,27 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ByteCounts, LinkClosed, SerialLink } from './serial';
+import type { ByteCounts, SerialLink } from './serial';
+import { StreamLink } from './stream-link';
 
 /** A SerialLink over a connected stream socket. */
-export class SocketLink extends EventEmitter implements SerialLink {
-  readonly counts: ByteCounts = { in: 0, out: 0 };
-  private closedInfo: LinkClosed | null = null;
+export class SocketLink extends StreamLink {
   private closing = false;
 
   constructor(
-    readonly path: string,
+    path: string,
     private readonly socket: net.Socket,
   ) {
-    super();
-    socket.on('data', (chunk: Buffer) => {
-      this.counts.in += chunk.length;
-      this.emit('data', chunk);
-    });
+    super(path, socket);
     socket.on('error', (err) => {
-      if (this.listenerCount('error') > 0) this.emit('error', err);
+      this.passError(err);
       this.finish({ disconnected: !this.closing, error: err });
     });
     socket.on('close', () => this.finish({ disconnected: !this.closing }));
   }
 
-  get isOpen(): boolean {
-    return this.closedInfo === null && !this.socket.destroyed;
-  }
-
-  private finish(info: LinkClosed): void {
-    if (this.closedInfo) return;
-    this.closedInfo = info;
-    this.emit('close', info);
-  }
-
-  write(data: Uint8Array | string): Promise<void> {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data);
-    if (!this.isOpen) return Promise.reject(new Error(`${this.path} is closed`));
-    this.counts.out += buf.length;
-    return new Promise((resolve, reject) => this.socket.write(buf, (err) => (err ? reject(err) : resolve())));
+  protected streamOpen(): boolean {
+    return !this.socket.destroyed;
   }
 
   close(): Promise<void> {

@@ -11,11 +11,11 @@
 //   them with a pnpId starting `BTHENUM\`.
 // - macOS: a paired phone's serial service appears as /dev/tty.<name>-<service> (and its
 //   /dev/cu.* twin); serialport's list() reports them; we add /dev/tty.* entries it missed.
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
 import { SerialPort } from 'serialport';
+import { StreamLink } from './stream-link';
 
 export interface LinkClosed {
   /** The far end went away (cable pulled, socat killed), not a close we asked for. */
@@ -54,42 +54,18 @@ export interface ByteCounts {
   out: number;
 }
 
-class SerialPortLink extends EventEmitter implements SerialLink {
-  readonly counts: ByteCounts = { in: 0, out: 0 };
-  private closedInfo: LinkClosed | null = null;
-
+class SerialPortLink extends StreamLink {
   constructor(
-    readonly path: string,
+    path: string,
     private readonly port: SerialPort,
   ) {
-    super();
-    port.on('data', (chunk: Buffer) => {
-      this.counts.in += chunk.length;
-      this.emit('data', chunk);
-    });
-    port.on('error', (err: Error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', err);
-    });
+    super(path, port);
+    port.on('error', (err: Error) => this.passError(err));
     port.on('close', (err?: Error & { disconnected?: boolean }) => this.finish({ disconnected: !!err?.disconnected, error: err ?? undefined }));
   }
 
-  get isOpen(): boolean {
-    return this.closedInfo === null && this.port.isOpen;
-  }
-
-  private finish(info: LinkClosed): void {
-    if (this.closedInfo) return;
-    this.closedInfo = info;
-    this.emit('close', info);
-  }
-
-  write(data: Uint8Array | string): Promise<void> {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data);
-    if (!this.isOpen) return Promise.reject(new Error(`${this.path} is closed`));
-    this.counts.out += buf.length;
-    return new Promise((resolve, reject) => {
-      this.port.write(buf, (err) => (err ? reject(err) : resolve()));
-    });
+  protected streamOpen(): boolean {
+    return this.port.isOpen;
   }
 
   close(): Promise<void> {
@@ -128,47 +104,37 @@ export function openTtyLink(ttyPath: string): SerialLink & { counts: ByteCounts 
   return new TtyLink(ttyPath, fd);
 }
 
-class TtyLink extends EventEmitter implements SerialLink {
-  readonly counts: ByteCounts = { in: 0, out: 0 };
-  private readonly input: tty.ReadStream;
-  private closed = false;
+class TtyLink extends StreamLink {
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly path: string,
+    path: string,
     private readonly fd: number,
   ) {
-    super();
     // tty.ReadStream reads without blocking a thread-pool thread and leaves termios alone
     // (no setRawMode call: socat already made the pty raw).
-    this.input = new tty.ReadStream(fd);
-    this.input.on('data', (chunk: Buffer) => {
-      this.counts.in += chunk.length;
-      this.emit('data', chunk);
-    });
+    const input = new tty.ReadStream(fd);
+    super(path, input);
     // EIO: the other side of the pty pair is gone (socat killed).
-    this.input.on('error', (err) => this.finish(true, err));
-    this.input.on('close', () => this.finish(true));
+    input.on('error', (err) => this.finish({ disconnected: true, error: err }));
+    input.on('close', () => this.finish({ disconnected: true }));
   }
 
-  get isOpen(): boolean {
-    return !this.closed;
+  protected streamOpen(): boolean {
+    return true;
   }
 
-  private finish(disconnected: boolean, error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected override finish(info: LinkClosed): void {
+    if (!this.isOpen) return;
     try {
       fs.closeSync(this.fd);
     } catch {
       // already closed by the read stream
     }
-    this.emit('close', { disconnected, error });
+    super.finish(info);
   }
 
-  write(data: Uint8Array | string): Promise<void> {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data);
-    this.counts.out += buf.length;
+  protected override send(buf: Buffer): Promise<void> {
     // Writes are chained so bytes never overtake each other; EAGAIN (pty buffer full, e.g.
     // the other side stopped reading) is retried rather than dropping bytes.
     const next = this.writing.then(() => this.writeAll(buf));
@@ -179,13 +145,13 @@ class TtyLink extends EventEmitter implements SerialLink {
   private async writeAll(buf: Buffer): Promise<void> {
     let off = 0;
     while (off < buf.length) {
-      if (this.closed) throw new Error(`${this.path} is closed`);
+      if (!this.isOpen) throw new Error(`${this.path} is closed`);
       try {
         off += fs.writeSync(this.fd, buf, off, buf.length - off);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EAGAIN') {
-          this.finish(true, err as Error);
+          this.finish({ disconnected: true, error: err as Error });
           throw err;
         }
         await new Promise((r) => setTimeout(r, 5));
@@ -194,8 +160,8 @@ class TtyLink extends EventEmitter implements SerialLink {
   }
 
   close(): Promise<void> {
-    this.input.destroy();
-    this.finish(false);
+    (this.stream as tty.ReadStream).destroy();
+    this.finish({ disconnected: false });
     return Promise.resolve();
   }
 }

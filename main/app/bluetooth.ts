@@ -23,7 +23,7 @@ import { PBAP_CAPACITY, PbapSyncPoint, type PbapLocation } from '../devices/pbap
 import type { IndexEntry } from '../devices/pbap/identity';
 import type { Hub } from '../hub/hub';
 import type { SyncPoint } from '../hub/sync-point';
-import type { RunSummary } from '../hub/types';
+import { AttachedPoints, openPairedPhone } from './attached-points';
 
 /** Opens a device's serial profile as a link (rfcomm-link.ts in the app). */
 export interface SerialProfileConnector {
@@ -52,7 +52,7 @@ interface Attached {
 
 export class BluetoothManager {
   private readonly events = new EventEmitter();
-  private readonly attached = new Map<Spid, Attached>();
+  private readonly attached: AttachedPoints<Attached>;
   private obex: Promise<ObexClient> | null = null;
   private closed = false;
   private readonly offHub: (() => void)[] = [];
@@ -65,14 +65,23 @@ export class BluetoothManager {
     private readonly opts: BluetoothManagerOptions,
   ) {
     this.log = opts.log ?? ((s) => console.log(s));
+    // After any run: keep what each Bluetooth sync point learnt — the PBAP index the next
+    // pull is matched against (once a pull was committed); the AT phone's IMSI and storages
+    // (unless the run erred on it).
+    this.attached = new AttachedPoints(hub, {
+      log: this.log,
+      learnt: (a, erred) => {
+        if (a.point instanceof PbapSyncPoint) return a.point.takeCommitted() ? a.point.config() : null;
+        if (a.point instanceof AtPhonebookSyncPoint && !erred) return { ...a.point.config(), port: `bluetooth:${a.address}` };
+        return null;
+      },
+    });
     bluez.on('changed', () => this.onBluezChanged());
     bluez.on('connected', (d: BtDevice) => this.onConnected(d));
     bluez.on('disconnected', (d: BtDevice) => this.onDisconnected(d));
     bluez.on('removed', (d: BtDevice) => this.onDisconnected(d));
     this.offHub.push(
-      hub.on('progress', (p) => {
-        if (p.type === 'run-finished') this.afterRun(p.summary);
-      }),
+      () => this.attached.stopFollowingRuns(),
       hub.on('changed', (what) => {
         if (what === 'devices') this.emitStatus();
       }),
@@ -131,7 +140,7 @@ export class BluetoothManager {
       });
       this.attachPbap(spid, d.address);
       this.log(`Paired ${d.name} (${spid}) to be read over Bluetooth${autoSync ? '; it is read whenever it comes in range' : ''}.`);
-      if (autoSync) void this.syncNow(spid);
+      if (autoSync) void this.attached.syncNow(spid);
       this.emitStatus();
       return spid;
     }
@@ -144,10 +153,7 @@ export class BluetoothManager {
     for (const off of this.offHub) off();
     this.bluez.close();
     await Promise.allSettled([...this.busy.values()]);
-    for (const [spid, a] of this.attached) {
-      this.attached.delete(spid);
-      await a.link?.close().catch(() => undefined);
-    }
+    await this.attached.closeAll(async (a) => a.link?.close());
     if (this.obex) (await this.obex.catch(() => null))?.close();
     await this.opts.serial?.close?.();
   }
@@ -192,11 +198,7 @@ export class BluetoothManager {
       known.add(spid);
       if (!this.attached.has(spid)) this.attachPbap(spid, d.address);
     }
-    for (const [spid, a] of this.attached) {
-      if (a.link || known.has(spid)) continue;
-      this.attached.delete(spid);
-      this.hub.detach(spid);
-    }
+    for (const [spid, a] of [...this.attached.entries()]) if (!a.link && !known.has(spid)) this.attached.detach(spid);
     this.emitStatus();
   }
 
@@ -208,8 +210,7 @@ export class BluetoothManager {
       index: (dev.config.index as Record<string, IndexEntry[]> | undefined) ?? {},
       source: { pull: async (locations: readonly PbapLocation[]) => (await this.obexClient()).pull(address, locations) },
     });
-    this.attached.set(spid, { address, point });
-    this.hub.attach(point);
+    this.attached.attach(spid, { address, point });
   }
 
   private obexClient(): Promise<ObexClient> {
@@ -233,7 +234,7 @@ export class BluetoothManager {
     if (!dev?.autoSync) return;
     if (dev.kind === 'pbap') {
       if (!this.attached.has(spid)) this.attachPbap(spid, d.address);
-      void this.syncNow(spid);
+      void this.attached.syncNow(spid);
     } else {
       void this.connectSerial(d, {}).catch((e) => this.log(`${d.name} did not answer on its serial profile: ${(e as Error).message}`));
     }
@@ -244,12 +245,7 @@ export class BluetoothManager {
   private onDisconnected(d: BtDevice): void {
     const spid = this.spidOf(d.address);
     if (!spid) return;
-    const a = this.attached.get(spid);
-    if (a?.link) {
-      this.attached.delete(spid);
-      this.hub.detach(spid);
-      void a.link.close().catch(() => undefined);
-    }
+    if (this.attached.get(spid)?.link) void this.attached.detach(spid)!.link!.close().catch(() => undefined);
   }
 
   /** Connects the serial profile, identifies the phone on it (AT), attaches it, and syncs when
@@ -277,56 +273,20 @@ export class BluetoothManager {
       }
       const dev = this.hub.device(spid);
       if (!dev) throw new Error(`${d.name} answered as another phone (${spid}) than the one paired.`);
-      const old = this.attached.get(spid);
-      if (old) {
-        this.attached.delete(spid);
-        this.hub.detach(spid);
-        await old.link?.close().catch(() => undefined);
-      }
-      const point = await AtPhonebookSyncPoint.open(link, {
-        spid,
-        knownImsi: typeof dev.config.imsi === 'string' ? dev.config.imsi : null,
-        ...(Array.isArray(dev.config.storages) ? { storages: dev.config.storages as string[] } : {}),
-        ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
-      });
-      this.attached.set(spid, { address: d.address, point, link });
-      this.hub.attach(point);
+      await this.attached.detach(spid)?.link?.close().catch(() => undefined);
+      const point = await openPairedPhone(link, spid, dev.config, this.opts.timeoutMs);
+      this.attached.attach(spid, { address: d.address, point, link });
       // The channel closing (out of range, the phone hung up) is a cut link.
       link.on('close', () => {
-        const a = this.attached.get(spid);
-        if (a?.link !== link) return;
-        this.attached.delete(spid);
-        this.hub.detach(spid);
+        if (this.attached.get(spid)?.link === link) this.attached.detach(spid);
       });
       this.log(`${d.name} connected over Bluetooth${dev.autoSync ? '; syncing' : ''}.`);
-      if (dev.autoSync) void this.syncNow(spid);
+      if (dev.autoSync) void this.attached.syncNow(spid);
       this.emitStatus();
       return spid;
     } catch (e) {
       await link.close().catch(() => undefined);
       throw e;
-    }
-  }
-
-  private async syncNow(spid: Spid): Promise<void> {
-    try {
-      await this.hub.sync([spid]);
-    } catch (e) {
-      this.log(`Syncing ${spid} failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** After any run: keep what each Bluetooth sync point learnt (the PBAP index the next pull
-   *  is matched against; the AT phone's IMSI and storages). */
-  private afterRun(summary: RunSummary): void {
-    for (const spid of summary.devices) {
-      const a = this.attached.get(spid);
-      if (!a || !this.hub.device(spid)) continue;
-      if (a.point instanceof PbapSyncPoint) {
-        if (a.point.takeCommitted()) this.hub.updateDeviceConfig(spid, a.point.config());
-      } else if (a.point instanceof AtPhonebookSyncPoint && !summary.counts[spid]?.error) {
-        this.hub.updateDeviceConfig(spid, { ...a.point.config(), port: `bluetooth:${a.address}` });
-      }
     }
   }
 }

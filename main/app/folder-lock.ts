@@ -19,10 +19,12 @@ export class FolderLockedError extends Error {
   constructor(
     readonly dataDir: string,
     readonly owner: LockInfo,
+    /** What to do in the running hub's UI instead ("import the file in its UI (…)"). */
+    instead = 'do this in its UI',
   ) {
     super(
       `the data folder ${dataDir} is in use by a running Concord hub (process ${owner.pid}${owner.host !== os.hostname() ? ` on ${owner.host}` : ''}). ` +
-        'Stop it first (Ctrl+C where `concord serve` runs, or quit the app), or do this in its UI.',
+        `Stop it first (Ctrl+C where \`concord serve\` runs, or quit the app), or ${instead}.`,
     );
     this.name = 'FolderLockedError';
   }

@@ -16,9 +16,9 @@ import type { DiscoveredPhone } from '../api/contract';
 import type { DeviceServices } from '../api/handlers';
 import type { Spid } from '../core/types';
 import { watchPhones, type DetectedPhone, type PhoneWatcher } from '../devices/at-phonebook/detect';
-import { AtPhonebookSyncPoint } from '../devices/at-phonebook/sync-point';
+import type { AtPhonebookSyncPoint } from '../devices/at-phonebook/sync-point';
 import type { Hub } from '../hub/hub';
-import type { RunSummary } from '../hub/types';
+import { AttachedPoints, openPairedPhone } from './attached-points';
 
 export interface PhoneManagerOptions extends HotplugOptions {
   /** Inactivity timeout of one AT command (default: the driver's). */
@@ -39,13 +39,12 @@ export class PhoneManager implements PhoneServices {
   private readonly watcher: PhoneWatcher;
   private readonly offered = new Map<Spid, DetectedPhone>();
   private readonly ignored = new Set<Spid>();
-  private readonly attached = new Map<Spid, Attached>();
+  private readonly attached: AttachedPoints<Attached>;
   /** Ports present now, by path → the phone identified on it. */
   private readonly present = new Map<string, DetectedPhone>();
   private readonly events = new EventEmitter();
   private readonly log: (line: string) => void;
   private stopped = false;
-  private readonly offProgress: () => void;
   /** Connections being opened, so shutdown can wait for them. */
   private readonly opening = new Set<Promise<unknown>>();
 
@@ -54,12 +53,12 @@ export class PhoneManager implements PhoneServices {
     private readonly opts: PhoneManagerOptions = {},
   ) {
     this.log = opts.log ?? ((s) => console.log(s));
+    // After any run: keep what each phone's sync point learnt — the IMSI it was synced with,
+    // so a swapped SIM is seen next time — unless the run erred on it.
+    this.attached = new AttachedPoints(hub, { log: this.log, learnt: (a, erred) => (erred ? null : a.point.config()) });
     this.watcher = opts.watcher ?? watchPhones({ ...opts, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
     this.watcher.on('phone', (p) => this.onPhone(p));
     this.watcher.on('gone', (path, spid) => this.onGone(path, spid));
-    this.offProgress = hub.on('progress', (p) => {
-      if (p.type === 'run-finished') this.afterRun(p.summary);
-    });
   }
 
   discovered(): DiscoveredPhone[] {
@@ -99,12 +98,9 @@ export class PhoneManager implements PhoneServices {
   }
 
   async closeLinks(): Promise<void> {
-    this.offProgress();
+    this.attached.stopFollowingRuns();
     await Promise.allSettled([...this.opening]);
-    for (const [spid, a] of this.attached) {
-      this.attached.delete(spid);
-      await a.point.close().catch(() => undefined);
-    }
+    await this.attached.closeAll((a) => a.point.close());
   }
 
   // ---------------------------------------------------------------------------------------
@@ -135,11 +131,8 @@ export class PhoneManager implements PhoneServices {
       this.offered.delete(spid);
       this.changed();
     }
-    const a = this.attached.get(spid);
-    if (a && a.path === path) {
-      this.attached.delete(spid);
-      this.hub.detach(spid);
-      void a.point.close().catch(() => undefined);
+    if (this.attached.get(spid)?.path === path) {
+      void this.attached.detach(spid)!.point.close().catch(() => undefined);
       this.log(`${this.hub.device(spid)?.name ?? spid} was disconnected.`);
     }
   }
@@ -152,25 +145,15 @@ export class PhoneManager implements PhoneServices {
   }
 
   private async doConnect(p: DetectedPhone, sync: boolean): Promise<void> {
-    const old = this.attached.get(p.spid);
-    if (old) {
-      // The same phone on another port (replugged before the old port was noticed gone).
-      this.attached.delete(p.spid);
-      this.hub.detach(p.spid);
-      await old.point.close().catch(() => undefined);
-    }
+    // The same phone on another port (replugged before the old port was noticed gone).
+    await this.attached.detach(p.spid)?.point.close().catch(() => undefined);
     const d = this.hub.device(p.spid);
     if (!d) return;
     const baud = typeof d.config.baud === 'number' ? d.config.baud : (p.pairing.config.baud ?? 115200);
     const link = await openSerialLink(p.path, baud);
     let point: AtPhonebookSyncPoint;
     try {
-      point = await AtPhonebookSyncPoint.open(link, {
-        spid: p.spid,
-        knownImsi: typeof d.config.imsi === 'string' ? d.config.imsi : null,
-        ...(Array.isArray(d.config.storages) ? { storages: d.config.storages as string[] } : {}),
-        ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
-      });
+      point = await openPairedPhone(link, p.spid, d.config, this.opts.timeoutMs);
     } catch (e) {
       await link.close().catch(() => undefined);
       this.log(`${d.name} did not answer on ${p.path}: ${(e as Error).message}`);
@@ -180,29 +163,9 @@ export class PhoneManager implements PhoneServices {
       await point.close().catch(() => undefined); // unplugged (or forgotten) meanwhile
       return;
     }
-    this.attached.set(p.spid, { path: p.path, point });
-    this.hub.attach(point);
+    this.attached.attach(p.spid, { path: p.path, point });
     this.log(`${d.name} connected on ${p.path}${sync ? '; syncing' : ''}.`);
-    if (sync) void this.syncNow(p.spid);
-  }
-
-  private async syncNow(spid: Spid): Promise<void> {
-    try {
-      await this.hub.sync([spid]);
-    } catch (e) {
-      this.log(`Syncing ${spid} failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** After any run (automatic, "Sync now", "Sync all"): keep what each phone's sync point
-   *  learnt — the IMSI it was synced with, so a swapped SIM is seen next time — for the
-   *  phones the run reached and finished with. */
-  private afterRun(summary: RunSummary): void {
-    for (const spid of summary.devices) {
-      const a = this.attached.get(spid);
-      if (!a || summary.counts[spid]?.error || !this.hub.device(spid)) continue;
-      this.hub.updateDeviceConfig(spid, a.point.config());
-    }
+    if (sync) void this.attached.syncNow(p.spid);
   }
 }
 

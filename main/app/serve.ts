@@ -194,18 +194,12 @@ export async function runServe(argv: string[]): Promise<number> {
       return { url: url.href };
     },
   });
-  if (args.newToken && kept) console.log('A new access token was made: pages opened with the old address must be opened again (concord open).');
-  console.log(`Concord hub running at ${server.url}`);
-  if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Add a device)`);
-  if (host.lanUrl) console.log(`CardDAV URL: ${host.lanUrl.replace(/\/syncml$/, '/dav/')} (pair each account first: Devices → Add a device, or concord device pair carddav NAME --user U --password P)`);
-  else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
-  const lanNow = host.lan.lan();
-  if (lanNow.httpsUrl) console.log(`HTTPS: ${lanNow.httpsUrl} (certificate SHA-256 fingerprint ${lanNow.fingerprint}: compare it with what the device shows)`);
-  console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
   const running = () => host.hub.running();
   const closeHub = () => host.close(); // the LAN endpoint first, then the hub, then the phones' links
 
-  return new Promise<number>((resolve) => {
+  // The signals are handled from before the address is printed: whoever stops the hub as
+  // soon as it says where it runs stops it cleanly.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -228,6 +222,15 @@ export async function runServe(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  if (args.newToken && kept) console.log('A new access token was made: pages opened with the old address must be opened again (concord open).');
+  console.log(`Concord hub running at ${server.url}`);
+  if (host.lanUrl) console.log(`SyncML URL: ${host.lanUrl} (pair each laptop or phone first: Devices → Add a device)`);
+  if (host.lanUrl) console.log(`CardDAV URL: ${host.lanUrl.replace(/\/syncml$/, '/dav/')} (pair each account first: Devices → Add a device, or concord device pair carddav NAME --user U --password P)`);
+  else console.log('LAN sync is off: Settings → LAN sync turns it on for laptops and phones on your network.');
+  const lanNow = host.lan.lan();
+  if (lanNow.httpsUrl) console.log(`HTTPS: ${lanNow.httpsUrl} (certificate SHA-256 fingerprint ${lanNow.fingerprint}: compare it with what the device shows)`);
+  console.log(`Data: ${args.dataDir}${args.demo ? ' (demo devices attached)' : ''}. Press Ctrl+C to stop.`);
+  return stopped;
 }
 
 /** The HTTP/WebSocket server in a worker thread, bound to the hub on this one. */

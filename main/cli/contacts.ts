@@ -4,8 +4,6 @@ import fs from 'node:fs';
 import { fromContact } from '../scenario/format';
 import { applyImport, planImport } from '../api/import';
 import { writeCards } from '../api/vcard';
-import { dataDirOf } from '../app/paths';
-import { FolderLockedError, lockFolder } from '../app/folder-lock';
 import { oneOfValue, parseCommandArgs, UsageError } from './args';
 import type { Command } from './command';
 import { withHub } from './hub';
@@ -46,18 +44,10 @@ export const contactsImportCommand: Command = {
     } catch (e) {
       throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
     }
-    const dataDir = dataDirOf(values.data);
-    fs.mkdirSync(dataDir, { recursive: true });
     // The hub owns its folder: its editor and runs are its own while it runs.
-    let lock;
-    try {
-      lock = lockFolder(dataDir);
-    } catch (e) {
-      if (e instanceof FolderLockedError) throw new Error(`${e.message.replace(/ or do this in its UI\.$/, ' or import the file in its UI (Contacts → Import).')}`, { cause: e });
-      throw e;
-    }
-    try {
-      return await withHub(dataDir, async (hub) => {
+    return withHub(
+      values.data,
+      async (hub) => {
         const plan = planImport(hub, bytes);
         for (const item of plan.preview.items) process.stdout.write(`${ACTION_WORD[item.action]}  card ${item.index + 1}  ${item.name}: ${item.reason}\n`);
         for (const e of plan.preview.errors) process.stderr.write(`concord contacts import: ${e}\n`);
@@ -76,9 +66,8 @@ export const contactsImportCommand: Command = {
         if (out.added + out.updated > 0) await hub.sync([]);
         process.stdout.write(`Added ${out.added}, updated ${out.updated}, skipped ${out.skipped}. Each device receives the changes at its next sync.\n`);
         return 0;
-      });
-    } finally {
-      lock.release();
-    }
+      },
+      { write: true, inItsUi: 'import the file in its UI (Contacts → Import)' },
+    );
   },
 };

@@ -1,5 +1,7 @@
-// `concord devices list` and `concord device pair syncml`.
+// `concord devices list` and `concord device pair syncml`; what every `device pair` command
+// shares (its arguments, the folder's lock) is here too.
 import { pairSyncmlDevice } from '../devices/syncml/pair';
+import type { Hub } from '../hub/hub';
 import { parseCommandArgs, UsageError } from './args';
 import type { Command } from './command';
 import { withHub } from './hub';
@@ -20,21 +22,29 @@ export const devicesListCommand: Command = {
   },
 };
 
+/** `NAME --user U --password P [--data DIR]`, as every account a device signs in with. */
+export function pairAccountArgs(argv: readonly string[], names: string): { name: string; user: string; password: string; data: string | undefined } {
+  const { values, positionals } = parseCommandArgs(argv, { user: { type: 'string' }, password: { type: 'string' }, data: { type: 'string' } }, { min: 1, max: 1, names });
+  const { user, password } = values;
+  if (user === undefined) throw new UsageError('--user is missing');
+  if (password === undefined) throw new UsageError('--password is missing');
+  return { name: positionals[0]!, user, password, data: values.data };
+}
+
+/** Pairing writes the DSS: it takes the folder's lock, and beside a running hub it refuses
+ *  and points at the hub's own pairing. */
+export function whilePairing<T>(data: string | undefined, fn: (hub: Hub) => T | Promise<T>): Promise<T> {
+  return withHub(data, fn, { write: true, inItsUi: 'pair the device in its UI (Devices → Add a device)' });
+}
+
 export const pairSyncmlCommand: Command = {
   words: ['device', 'pair', 'syncml'],
   args: 'NAME --user U --password P [--data DIR]',
   summary: 'pair a SyncML client without the UI',
   run: async (argv) => {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { user: { type: 'string' }, password: { type: 'string' }, data: { type: 'string' } },
-      { min: 1, max: 1, names: 'the device name' },
-    );
-    const { user, password } = values;
-    if (user === undefined) throw new UsageError('--user is missing');
-    if (password === undefined) throw new UsageError('--password is missing');
-    return withHub(values.data, (hub) => {
-      const d = pairSyncmlDevice(hub, positionals[0]!, user, password);
+    const { name, user, password, data } = pairAccountArgs(argv, 'the device name');
+    return whilePairing(data, (hub) => {
+      const d = pairSyncmlDevice(hub, name, user, password);
       process.stdout.write(`paired SyncML device "${d.name}" (${d.spid}) for user ${user}\n`);
       return 0;
     });

@@ -4,13 +4,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contactSignature, normalizeContact, toElements, type Contact } from '../core/contact';
-import { DuplicateIndex, isDuplicate, normalizeName } from '../core/duplicates';
+import { normalizeContact, toElements, type Contact } from '../core/contact';
+import { isDuplicate } from '../core/duplicates';
 import { project } from '../core/projection';
 import { ALL_ELEMENTS, EDITOR_SPID, type Guid, type Luid } from '../core/types';
 import { SimulatedDevice } from '../devices/simulated/device';
 import { Hub } from '../hub/hub';
 import { HubCrash } from '../hub/run';
+import { comparable, describeContact, firstDuplicate } from './checks';
 import { toContact, toPartial, type SafetyStep, type Scenario, type ScenarioStep } from './format';
 import { historyOf } from '../dss/history';
 import { DEFAULT_GUARD } from '../core/holds';
@@ -31,28 +32,11 @@ interface KeyRef {
   data: Contact;
 }
 
-/** Compared as the format says: numbers in E.164 with the region, names as the
- *  duplicate detector folds them. */
-function comparable(c: Contact, region: string): string {
-  const n = normalizeContact(c, region);
-  return contactSignature({ ...n, fn: normalizeName(n.fn), n: n.n.map((p) => normalizeName(p)) });
-}
-
-function describe(c: Contact): string {
-  const parts = [c.fn || c.n.join(' ')];
-  if (c.tel.length) parts.push(`tel ${c.tel.map((t) => t.value).join(', ')}`);
-  if (c.email.length) parts.push(`email ${c.email.map((t) => t.value).join(', ')}`);
-  if (c.org) parts.push(`org ${c.org}`);
-  if (c.note) parts.push(`note ${JSON.stringify(c.note)}`);
-  if (c.adr.length) parts.push(`adr ${c.adr.map((t) => t.value).join(' | ')}`);
-  return `{${parts.join('; ')}}`;
-}
-
 function sameMultiset(actual: Contact[], expected: Contact[], region: string, what: string): void {
   const a = actual.map((c) => comparable(c, region)).sort();
   const e = expected.map((c) => comparable(c, region)).sort();
   if (a.length === e.length && a.every((x, i) => x === e[i])) return;
-  throw new Fail(`${what}: expected ${expected.length} contact(s) ${expected.map(describe).join(' ')}, found ${actual.length}: ${actual.map(describe).join(' ')}`);
+  throw new Fail(`${what}: expected ${expected.length} contact(s) ${expected.map(describeContact).join(' ')}, found ${actual.length}: ${actual.map(describeContact).join(' ')}`);
 }
 
 export class ScenarioSession {
@@ -289,7 +273,7 @@ export class ScenarioSession {
         const pool = expected.map((c) => comparable(c, region));
         for (const h of held) {
           const i = pool.indexOf(comparable(h, region));
-          if (i < 0) throw new Fail(`not converged: ${id} holds ${describe(h)}, which is not in the truth`);
+          if (i < 0) throw new Fail(`not converged: ${id} holds ${describeContact(h)}, which is not in the truth`);
           pool.splice(i, 1);
         }
         continue;
@@ -324,19 +308,15 @@ export class ScenarioSession {
         });
         if (writtenSince) continue;
       }
-      throw new Fail(`not converged: the read-only ${id} lists ${describe(r.data)}, which the truth does not hold`);
+      throw new Fail(`not converged: the read-only ${id} lists ${describeContact(r.data)}, which the truth does not hold`);
     }
   }
 
   checkNoDuplicates(): void {
     const sets: [string, Contact[]][] = [['the truth', this.truth()], ...[...this.devices].map(([id, d]): [string, Contact[]] => [id, d.records().map((r) => normalizeContact(r.data, this.scenario.region))])];
     for (const [where, contacts] of sets) {
-      const index = new DuplicateIndex<number>();
-      contacts.forEach((c, i) => {
-        const dup = index.find(c);
-        if (dup.length > 0) throw new Fail(`duplicates in ${where}: ${describe(contacts[dup[0]!]!)} and ${describe(c)}`);
-        index.add(i, c);
-      });
+      const dup = firstDuplicate(contacts);
+      if (dup) throw new Fail(`duplicates in ${where}: ${describeContact(dup[0])} and ${describeContact(dup[1])}`);
     }
   }
 

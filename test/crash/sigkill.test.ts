@@ -11,14 +11,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Contact } from '../../main/core/contact';
-import { DuplicateIndex } from '../../main/core/duplicates';
 import { project } from '../../main/core/projection';
 import { Dss } from '../../main/dss/store';
 import { Hub } from '../../main/hub/hub';
+import { describeContact, firstDuplicate } from '../../main/scenario/checks';
 import { LOG, SIM_CAPACITY, SNAP } from './child-sync';
 import { rng } from '../lib/random';
 import { tmpDir } from '../lib/tmp';
-import { describeContact, multisetDiff, REGION } from './world';
+import { multisetDiff, REGION } from './world';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SIZES = { snap: 1200, log: 600 };
@@ -158,12 +158,7 @@ async function finishAndCheck(dir: string): Promise<void> {
     expect(truth).toHaveLength(TOTAL); // nothing lost, nothing doubled
     // 3. No duplicates, in the truth and on each device.
     for (const [where, cs] of [['the truth', truth], ...Object.entries(final.devices)] as [string, Contact[]][]) {
-      const index = new DuplicateIndex<number>();
-      cs.forEach((x, i) => {
-        const dup = index.find(x);
-        expect(dup, `duplicates in ${where}: ${describeContact(x)}`).toEqual([]);
-        index.add(i, x);
-      });
+      expect(firstDuplicate(cs)?.map(describeContact) ?? null, `duplicates in ${where}`).toBeNull();
     }
     // 1. Converged: each device holds the truth through its projection; nothing pending.
     for (const [spid, cap] of [[SNAP, SIM_CAPACITY], [LOG, {}]] as const) {

@@ -4,8 +4,8 @@
 // Deterministic: GUIDs and the clock are counters, so a replay makes the same writes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { contactOf, contactSignature, normalizeContact, type Contact } from '../../main/core/contact';
-import { DuplicateIndex, normalizeName } from '../../main/core/duplicates';
+import { contactOf, normalizeContact, type Contact } from '../../main/core/contact';
+import { normalizeName } from '../../main/core/duplicates';
 import { project, shortenName, type Capacity } from '../../main/core/projection';
 import { EDITOR_SPID, type ChangeTracking, type LateAck, type Luid } from '../../main/core/types';
 import { SimulatedDevice } from '../../main/devices/simulated/device';
@@ -14,6 +14,7 @@ import type { Dss } from '../../main/dss/store';
 import { Hub } from '../../main/hub/hub';
 import { HubCrash } from '../../main/hub/run';
 import type { RunSummary } from '../../main/hub/types';
+import { comparable, describeContact, firstDuplicate } from '../../main/scenario/checks';
 
 export const REGION = 'GB';
 
@@ -98,26 +99,11 @@ export class MapKeepingDevice extends SimulatedDevice {
   }
 }
 
-/** The form in which contacts are compared: normalized, names folded as the duplicate
- *  detector folds them. */
-export function comparable(c: Contact): string {
-  const n = normalizeContact(c, REGION);
-  return contactSignature({ ...n, fn: normalizeName(n.fn), n: n.n.map((p) => normalizeName(p)) });
-}
-
-export function describeContact(c: Contact): string {
-  const parts = [c.fn || c.n.join(' ')];
-  if (c.tel.length) parts.push(`tel ${c.tel.map((t) => t.value).join(', ')}`);
-  if (c.email.length) parts.push(`email ${c.email.map((t) => t.value).join(', ')}`);
-  if (c.note) parts.push(`note ${JSON.stringify(c.note)}`);
-  return `{${parts.join('; ')}}`;
-}
-
 export function multisetDiff(actual: Contact[], expected: Contact[]): string | null {
   const count = (cs: Contact[]) => {
     const m = new Map<string, { c: Contact; n: number }>();
     for (const c of cs) {
-      const k = comparable(c);
+      const k = comparable(c, REGION);
       m.set(k, { c, n: (m.get(k)?.n ?? 0) + 1 });
     }
     return m;
@@ -312,12 +298,8 @@ export class World {
   checkNoDuplicates(): void {
     const sets: [string, Contact[]][] = [['the truth', this.truth()], ...[...this.devices].map(([id, d]): [string, Contact[]] => [id, d.records().map((r) => normalizeContact(r.data, REGION))])];
     for (const [where, contacts] of sets) {
-      const index = new DuplicateIndex<number>();
-      contacts.forEach((c, i) => {
-        const dup = index.find(c);
-        if (dup.length > 0) throw new Error(`duplicates in ${where}: ${describeContact(contacts[dup[0]!]!)} and ${describeContact(c)}`);
-        index.add(i, c);
-      });
+      const dup = firstDuplicate(contacts);
+      if (dup) throw new Error(`duplicates in ${where}: ${describeContact(dup[0])} and ${describeContact(dup[1])}`);
     }
   }
 

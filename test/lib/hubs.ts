@@ -1,9 +1,11 @@
 // Hubs, databases and data folders a test file opens, each closed and removed after every
 // test: `const { tmpDir, openHub, track } = hubFixture('history')` at the top of the file.
+// `nextRun(hub)`: the summary of the run it finishes next.
 import fs from 'node:fs';
 import { afterEach } from 'vitest';
 import type { Db } from '../../main/dss/db';
 import { Hub } from '../../main/hub/hub';
+import type { RunSummary } from '../../main/hub/types';
 import { tmpDir as newTmpDir } from './tmp';
 
 export function hubFixture(tag: string) {
@@ -34,4 +36,17 @@ export function hubFixture(tag: string) {
       return db;
     },
   };
+}
+
+/** The summary of the next run the hub finishes (of any devices). */
+export function nextRun(hub: Hub, ms = 10_000): Promise<RunSummary> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no run in time')), ms);
+    const off = hub.on('progress', (p) => {
+      if (p.type !== 'run-finished') return;
+      clearTimeout(timer);
+      off();
+      resolve(p.summary);
+    });
+  });
 }

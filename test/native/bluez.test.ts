@@ -1,12 +1,12 @@
 // BlueZ over D-Bus against python-dbusmock's bluez5 template on a private bus: the adapters
 // and paired devices with their profiles, a device appearing, connecting and going, and the
 // plain line when there is no BlueZ at all.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BT_UUID, Bluez, usableAddress, type BluezState, type BtDevice } from '../../native/bluez';
-import { bluezMock, havePeers, startPrivateBus, stopChild, type PrivateBus } from '../main/devices/bluetooth/dbus-mock';
+import { bluetoothFixture, bluezMock, havePeers, stopChild } from '../lib/bluez';
 
 const ANDROID = 5898764; // a phone's class of device (major class 2)
 
@@ -24,29 +24,17 @@ function until<T>(b: Bluez, event: 'changed' | 'connected' | 'disconnected' | 'r
 }
 
 describe.skipIf(!havePeers())('BlueZ over D-Bus (python-dbusmock bluez5)', () => {
-  let pb: PrivateBus;
-  let bz: Bluez | null = null;
-  beforeEach(async () => {
-    pb = await startPrivateBus();
-  });
-  afterEach(async () => {
-    bz?.close();
-    bz = null;
-    await pb.stop();
-  });
+  const fx = bluetoothFixture('bluez');
 
   it('lists the adapter and the paired devices with their profiles, and hears one appear, connect and go', async () => {
-    await pb.startBluez();
-    const m = bluezMock(pb.bus);
+    await fx.pb.startBluez();
+    const m = bluezMock(fx.pb.bus);
     await m.addAdapter('hci0', 'desk');
-    await m.addDevice('hci0', '11:22:33:44:55:66', 'Anna Pixel');
-    await m.pairDevice('hci0', '11:22:33:44:55:66', ANDROID);
-    await m.addDevice('hci0', '22:33:44:55:66:77', 'Old Nokia');
-    await m.pairDevice('hci0', '22:33:44:55:66:77', ANDROID);
-    await m.setDevice('hci0', '22:33:44:55:66:77', { uuids: [BT_UUID.serialPort, BT_UUID.dialupNetworking, BT_UUID.obexObjectPush], deviceClass: 0x5a020c });
+    await m.pairedDevice('hci0', '11:22:33:44:55:66', 'Anna Pixel', { pairClass: ANDROID });
+    await m.pairedDevice('hci0', '22:33:44:55:66:77', 'Old Nokia', { pairClass: ANDROID, uuids: [BT_UUID.serialPort, BT_UUID.dialupNetworking, BT_UUID.obexObjectPush], deviceClass: 0x5a020c });
     await m.addDevice('hci0', '33:44:55:66:77:88', 'Headphones'); // seen, never paired
 
-    bz = await Bluez.open({ busAddress: pb.address });
+    const bz = fx.onClose(await Bluez.open({ busAddress: fx.pb.address }), (b) => b.close());
     const s = bz.state();
     expect(s.unavailable).toBeNull();
     expect(s.adapters).toEqual([{ path: '/org/bluez/hci0', address: '00:01:02:03:04:05', name: 'desk', powered: true }]);
@@ -62,8 +50,7 @@ describe.skipIf(!havePeers())('BlueZ over D-Bus (python-dbusmock bluez5)', () =>
 
     // One appears and is paired.
     const paired = until<BluezState>(bz, 'changed', (st) => st.devices.some((d) => d.name === 'Zoë iPhone' && d.paired));
-    await m.addDevice('hci0', '44:55:66:77:88:99', 'Zoë iPhone');
-    await m.pairDevice('hci0', '44:55:66:77:88:99', ANDROID);
+    await m.pairedDevice('hci0', '44:55:66:77:88:99', 'Zoë iPhone', { pairClass: ANDROID });
     const st = await paired;
     expect(st.devices.find((d) => d.name === 'Zoë iPhone')!.uuids).toContain(BT_UUID.pbapServer);
 
@@ -85,15 +72,15 @@ describe.skipIf(!havePeers())('BlueZ over D-Bus (python-dbusmock bluez5)', () =>
   });
 
   it('says why when there is no BlueZ: the service stopped, then started, no adapter, another OS, no bus', async () => {
-    bz = await Bluez.open({ busAddress: pb.address });
+    const bz = fx.onClose(await Bluez.open({ busAddress: fx.pb.address }), (b) => b.close());
     expect(bz.state().unavailable).toBe('no-service');
     expect(bz.state().reason).toMatch(/Bluetooth service/);
 
     const up = until<BluezState>(bz, 'changed', (st) => st.unavailable === 'no-adapter');
-    const child = await pb.startBluez();
+    const child = await fx.pb.startBluez();
     expect((await up).reason).toMatch(/No Bluetooth adapter/);
 
-    const m = bluezMock(pb.bus);
+    const m = bluezMock(fx.pb.bus);
     const adapter = until<BluezState>(bz, 'changed', (st) => st.devices.length === 1 && st.unavailable === null);
     await m.addAdapter('hci0', 'desk');
     await m.addDevice('hci0', '11:22:33:44:55:66', 'Anna Pixel');
@@ -107,7 +94,7 @@ describe.skipIf(!havePeers())('BlueZ over D-Bus (python-dbusmock bluez5)', () =>
     expect(other.state().unavailable).toBe('platform');
     expect(other.state().reason).toMatch(/system settings/);
     other.close();
-    const nobus = await Bluez.open({ busAddress: `unix:path=${pb.dir}/no-such-bus` });
+    const nobus = await Bluez.open({ busAddress: `unix:path=${fx.pb.dir}/no-such-bus` });
     expect(nobus.state().unavailable).toBe('no-bus');
     nobus.close();
   });

@@ -16,7 +16,7 @@ import { Outbox } from './outgoing';
 import { SyncmlPoint } from './point';
 import type { KeptSession, ReceivedKind, ResumeEntry, ResumeLog } from './resume';
 import { vcardToCard, vcardToContact, type VCardVersion } from './vcard';
-import { HttpError, type Reply } from './wire';
+import { hdrStatus, HttpError, type Reply } from './wire';
 
 /** What a session needs of the server that holds it (server.ts `SyncmlServer`). */
 export interface SessionContext {
@@ -162,18 +162,7 @@ export class Session {
   async handle(msg: Message, authStatus: Command | null): Promise<Message> {
     const out: Command[] = [];
     if (authStatus) authStatus.cmdId = this.nextCmdId();
-    out.push(
-      authStatus ?? {
-        kind: 'Status',
-        cmdId: this.nextCmdId(),
-        msgRef: msg.hdr.msgId,
-        cmdRef: '0',
-        cmd: 'SyncHdr',
-        targetRef: msg.hdr.target,
-        sourceRef: msg.hdr.source,
-        data: 200,
-      },
-    );
+    out.push(authStatus ?? { ...hdrStatus(msg, 200, undefined), cmdId: this.nextCmdId() });
     const status: StatusFn = (c, cmd, data, extra = {}) => {
       if ((c as { noResp?: boolean }).noResp) return;
       out.push({ kind: 'Status', cmdId: this.nextCmdId(), msgRef: msg.hdr.msgId, cmdRef: c.cmdId, cmd, data, ...extra });

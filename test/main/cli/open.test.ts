@@ -1,7 +1,6 @@
 // The UI's address survives a restart (port and token kept in the data folder), a new
 // token is made on request and shuts the old one out, and `concord open` finds the running
 // hub's address.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,37 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { uiAccessFile } from '../../../main/app/ui-access';
 import { openerFor } from '../../../main/cli/open';
+import { serveHub, type Served } from '../../lib/serve';
 import { runCli } from './run';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const dirs: string[] = [];
-const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function serve(dataDir: string, ...more: string[]): Promise<{ url: string; out: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['bin/concord.mjs', 'serve', '--data', dataDir, '--no-phones', ...more], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const end = Date.now() + 60_000;
-  while (!/running at \S+/.test(out)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`concord serve printed no URL:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: /running at (\S+)/.exec(out)![1]!,
-    out: () => out,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+const serve = (dataDir: string, ...more: string[]): Promise<Served> => serveHub(['--data', dataDir, '--no-phones', ...more]);
 
 const info = async (url: string, token: string) =>
   (await fetch(`${new URL(url).origin}/api/app:info`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })).status;
@@ -67,7 +44,7 @@ describe('the UI\'s address', () => {
     const url3 = new URL(third.url);
     expect(url3.port).toBe(new URL(first.url).port);
     expect(url3.searchParams.get('token')).not.toBe(oldToken);
-    expect(third.out()).toMatch(/A new access token was made/);
+    expect(third.output()).toMatch(/A new access token was made/);
     expect(await info(third.url, oldToken)).toBe(401);
     expect(await info(third.url, url3.searchParams.get('token')!)).toBe(200);
     expect((await runCli('open', '--data', dataDir, '--no-browser')).out).toBe(`${third.url}\n`);
@@ -94,7 +71,7 @@ describe('the UI\'s address', () => {
     expect(await third.stop()).toBe(0);
     const fourth = await serve(dataDir);
     expect(fourth.url).toBe(url4.href);
-    expect(await fourth.stop()).toBe(0);
+    expect(await fourth.stop()).toBe(0); // stopped as soon as it said where it runs: cleanly
   }, 120_000);
 
   it('opens the address with the platform\'s opener', () => {

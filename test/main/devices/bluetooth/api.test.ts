@@ -1,24 +1,18 @@
 // bluetooth:list, bluetooth:pair and the bluetooth:changed event through the API handlers,
 // with the app's Bluetooth manager on the bluez5 mock, and without one.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { BluetoothStatus } from '../../../../main/api/contract';
 import { Api } from '../../../../main/api/handlers';
-import { BluetoothManager } from '../../../../main/app/bluetooth';
-import { Hub } from '../../../../main/hub/hub';
-import { bluezMock, havePeers, startPrivateBus, type PrivateBus } from './dbus-mock';
+import type { Hub } from '../../../../main/hub/hub';
+import { bluetoothFixture, bluezMock, havePeers } from '../../../lib/bluez';
+import { hubFixture } from '../../../lib/hubs';
 
+const { tmpDir, openHub } = hubFixture('bt-api');
 let dir: string;
 let hub: Hub;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-api-'));
-  hub = Hub.open({ dataDir: dir, region: 'GB' });
-});
-afterEach(async () => {
-  await hub.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  dir = tmpDir();
+  hub = openHub(dir);
 });
 
 const noPhones = { lanUrl: () => null, discovered: () => [], pairPhone: async () => undefined, ignorePhone: () => undefined, onDiscovered: () => () => undefined };
@@ -33,30 +27,19 @@ describe('bluetooth requests', () => {
   });
 
   describe.skipIf(!havePeers())('with BlueZ (bluez5 mock)', () => {
-    let pb: PrivateBus;
-    let bt: BluetoothManager;
-    beforeEach(async () => {
-      pb = await startPrivateBus();
-      await pb.startBluez();
-      bt = await BluetoothManager.start(hub, { busAddress: pb.address, obexBusAddress: pb.address, log: () => undefined });
-    });
-    afterEach(async () => {
-      await bt.close();
-      await pb.stop();
-    });
+    const fx = bluetoothFixture('bt-api-bus', { bluez: true });
 
     it('lists, sends bluetooth:changed as devices come, and says why a device cannot be paired', async () => {
+      const bt = await fx.startManager(hub);
       const api = new Api({ hub, dataDir: dir, devices: { ...noPhones, bluetooth: { status: () => bt.status(), pair: (a, s) => bt.pair(a, s), onChanged: (fn) => bt.onChanged(fn) } } });
       const events: BluetoothStatus[] = [];
       api.on((event, payload) => {
         if (event === 'bluetooth:changed') events.push(payload as BluetoothStatus);
       });
       expect(await api.call('bluetooth:list', {})).toMatchObject({ ok: true, value: { available: false, reason: expect.stringMatching(/No Bluetooth adapter/) } });
-      const m = bluezMock(pb.bus);
+      const m = bluezMock(fx.pb.bus);
       await m.addAdapter('hci0', 'desk');
-      await m.addDevice('hci0', '11:22:33:44:55:66', 'Headset');
-      await m.pairDevice('hci0', '11:22:33:44:55:66');
-      await m.setDevice('hci0', '11:22:33:44:55:66', { uuids: ['0000110b-0000-1000-8000-00805f9b34fb'] });
+      await m.pairedDevice('hci0', '11:22:33:44:55:66', 'Headset', { uuids: ['0000110b-0000-1000-8000-00805f9b34fb'] });
       await expect.poll(() => events.at(-1)?.devices[0]?.profiles).toEqual([]);
       expect(events.at(-1)).toMatchObject({ available: true, devices: [{ name: 'Headset', syncAs: null }] });
       const refused = await api.call('bluetooth:pair', { address: '11:22:33:44:55:66', autoSync: false });

@@ -1,69 +1,30 @@
 // The Bluetooth devices paired with this computer, as the app sees them (bluez5 and
 // bluez5-obex on a private bus): what Concord can do with each, pairing a PBAP phone in one
 // click, syncing by itself when it comes in range, and leaving range mid-pull.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BluetoothManager } from '../../../../main/app/bluetooth';
+import { describe, expect, it } from 'vitest';
 import { SimulatedDevice } from '../../../../main/devices/simulated/device';
-import { Hub } from '../../../../main/hub/hub';
-import type { RunSummary } from '../../../../main/hub/types';
-import { bluezMock, havePeers, obexMock, startPrivateBus, type PrivateBus, type TransferRequest } from './dbus-mock';
+import { bluetoothFixture, bluezMock, havePeers, obexMock, type TransferRequest } from '../../../lib/bluez';
+import { nextRun } from '../../../lib/hubs';
 import { makePhonebook, phonebookVcf } from './phonebook';
 
 const ANNA = '11:22:33:44:55:66';
 const NOKIA = '22:33:44:55:66:77';
 const HEADSET = '33:44:55:66:77:88';
 
-function nextRun(hub: Hub, ms = 10_000): Promise<RunSummary> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no run in time')), ms);
-    const off = hub.on('progress', (p) => {
-      if (p.type !== 'run-finished') return;
-      clearTimeout(timer);
-      off();
-      resolve(p.summary);
-    });
-  });
-}
-
 describe.skipIf(!havePeers())('Bluetooth devices as sync points (bluez5 + bluez5-obex)', () => {
-  let pb: PrivateBus;
-  let hub: Hub | null = null;
-  let bt: BluetoothManager | null = null;
-  let dir: string;
-  beforeEach(async () => {
-    pb = await startPrivateBus();
-    await pb.startBluez();
-    await pb.startObex();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-test-'));
-  });
-  afterEach(async () => {
-    await bt?.close();
-    bt = null;
-    await hub?.close();
-    hub = null;
-    await pb.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = bluetoothFixture('bt-test', { bluez: true, obex: true });
 
   it('lists what it can do with each device, pairs a PBAP phone in one click, syncs it when it comes in range, and uses nothing of a pull cut by leaving range', async () => {
-    const m = bluezMock(pb.bus);
+    const m = bluezMock(fx.pb.bus);
     await m.addAdapter('hci0', 'desk');
-    await m.addDevice('hci0', ANNA, 'Anna Pixel');
-    await m.pairDevice('hci0', ANNA);
-    await m.addDevice('hci0', NOKIA, 'Nokia 6310i');
-    await m.pairDevice('hci0', NOKIA);
-    await m.setDevice('hci0', NOKIA, { uuids: ['00001101-0000-1000-8000-00805f9b34fb', '00001103-0000-1000-8000-00805f9b34fb'], deviceClass: 0x520204 });
-    await m.addDevice('hci0', HEADSET, 'Headset');
-    await m.pairDevice('hci0', HEADSET);
-    await m.setDevice('hci0', HEADSET, { uuids: ['0000110b-0000-1000-8000-00805f9b34fb'], deviceClass: 0x240404 });
+    await m.pairedDevice('hci0', ANNA, 'Anna Pixel');
+    await m.pairedDevice('hci0', NOKIA, 'Nokia 6310i', { uuids: ['00001101-0000-1000-8000-00805f9b34fb', '00001103-0000-1000-8000-00805f9b34fb'], deviceClass: 0x520204 });
+    await m.pairedDevice('hci0', HEADSET, 'Headset', { uuids: ['0000110b-0000-1000-8000-00805f9b34fb'], deviceClass: 0x240404 });
     await m.addDevice('hci0', '44:55:66:77:88:99', 'Stranger'); // not paired: not listed
 
     let phone = makePhonebook(30);
     let cutNext = false;
-    const o = obexMock(pb.bus);
+    const o = obexMock(fx.pb.bus);
     await o.onTransfer(async (t: TransferRequest) => {
       const vcf = phonebookVcf(t.location === 'sim1' ? [] : phone);
       if (cutNext && t.location === 'int') {
@@ -72,8 +33,8 @@ describe.skipIf(!havePeers())('Bluetooth devices as sync points (bluez5 + bluez5
       } else await o.complete(t, vcf);
     });
 
-    hub = Hub.open({ dataDir: dir, region: 'GB' });
-    bt = await BluetoothManager.start(hub, { busAddress: pb.address, obexBusAddress: pb.address, log: () => undefined });
+    const hub = fx.openHub();
+    const bt = await fx.startManager(hub);
     const s = bt.status();
     expect(s.available).toBe(true);
     const by = new Map(s.devices.map((d) => [d.name, d]));

@@ -2,14 +2,10 @@
 // bus), into the hub as a read-only snapshot sync point: 500 vCards reach the truth; a
 // transfer that fails half-way changes nothing; a second pull with 3 edits and 1 deletion
 // on the phone brings just those.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ObexClient } from '../../../../native/bluez-obex';
 import { PbapSyncPoint } from '../../../../main/devices/pbap/sync-point';
-import { Hub } from '../../../../main/hub/hub';
-import { havePeers, obexMock, startPrivateBus, type PrivateBus, type TransferRequest } from './dbus-mock';
+import { bluetoothFixture, havePeers, obexMock, type TransferRequest } from '../../../lib/bluez';
 import { makePhonebook, phonebookVcf, type PhoneCard } from './phonebook';
 
 const ADDRESS = '11:22:33:44:55:66';
@@ -20,28 +16,12 @@ const SIM: PhoneCard[] = [
 ];
 
 describe.skipIf(!havePeers())('PBAP through obexd (python-dbusmock bluez5-obex) into the hub', () => {
-  let pb: PrivateBus;
-  let hub: Hub | null = null;
-  let obex: ObexClient | null = null;
-  let dir: string;
-  beforeEach(async () => {
-    pb = await startPrivateBus();
-    await pb.startObex();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-pbap-test-'));
-  });
-  afterEach(async () => {
-    obex?.close();
-    obex = null;
-    await hub?.close();
-    hub = null;
-    await pb.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = bluetoothFixture('pbap-test', { obex: true });
 
   it('reads 500 vCards into the truth, ignores a pull cut half-way, then syncs just 3 edits and 1 deletion', async () => {
     let phone = makePhonebook(500);
     let fail = false;
-    const m = obexMock(pb.bus);
+    const m = obexMock(fx.pb.bus);
     const seen: TransferRequest[] = [];
     await m.onTransfer(async (t) => {
       seen.push(t);
@@ -49,10 +29,10 @@ describe.skipIf(!havePeers())('PBAP through obexd (python-dbusmock bluez5-obex) 
       if (fail && t.location === 'int') await m.failHalfway(t, vcf);
       else await m.complete(t, vcf);
     });
-    obex = await ObexClient.open({ busAddress: pb.address, stallMs: 5000 });
-    hub = Hub.open({ dataDir: dir, region: 'GB' });
+    const obex = fx.onClose(await ObexClient.open({ busAddress: fx.pb.address, stallMs: 5000 }), (o) => o.close());
+    const hub = fx.openHub();
     hub.pairDevice({ spid: SPID, name: 'Anna Pixel', kind: 'pbap', link: 'bluetooth', changeTracking: 'snapshot', capacity: {}, readOnly: true, config: { address: ADDRESS, readOnly: true } });
-    const source = { pull: (locs: readonly ('int' | 'sim1')[]) => obex!.pull(ADDRESS, locs) };
+    const source = { pull: (locs: readonly ('int' | 'sim1')[]) => obex.pull(ADDRESS, locs) };
     let sp = new PbapSyncPoint({ spid: SPID, source });
     hub.attach(sp);
 

@@ -3,37 +3,21 @@
 // Profile1.NewConnection with one end of a connected unix socket pair, and the AT handset
 // simulator serves the other end. A full sync, then the phone hangs up in the middle of a
 // push, and the next connection (it comes in range again) finishes the job.
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SocketLink } from '../../../../native/rfcomm-link';
-import { BluetoothManager } from '../../../../main/app/bluetooth';
 import { contactSignature, normalizeContact, type Contact } from '../../../../main/core/contact';
 import { project } from '../../../../main/core/projection';
 import { entriesToContacts } from '../../../../main/devices/at-phonebook/mapping';
 import { SimHandset } from '../../../../main/devices/at-phonebook/simulator';
 import { SimulatedDevice } from '../../../../main/devices/simulated/device';
-import { Hub } from '../../../../main/hub/hub';
-import type { RunSummary } from '../../../../main/hub/types';
-import { bluezMock, havePeers, startPrivateBus, type PrivateBus } from './dbus-mock';
+import { bluetoothFixture, bluezMock, havePeers } from '../../../lib/bluez';
+import { nextRun } from '../../../lib/hubs';
 
 const NOKIA = '22:33:44:55:66:77';
 const SPP = '00001101-0000-1000-8000-00805f9b34fb';
 const REGION = 'GB';
-
-function nextRun(hub: Hub, ms = 30_000): Promise<RunSummary> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no run in time')), ms);
-    const off = hub.on('progress', (p) => {
-      if (p.type !== 'run-finished') return;
-      clearTimeout(timer);
-      off();
-      resolve(p.summary);
-    });
-  });
-}
 
 function phoneHolds(h: SimHandset): string[] {
   const out: string[] = [];
@@ -49,50 +33,34 @@ function laptopContacts(n: number): Partial<Contact>[] {
 }
 
 describe.skipIf(!havePeers())('serial port profile over a BlueZ profile (NewConnection), AT handset on the far end', () => {
-  let pb: PrivateBus;
-  let hub: Hub | null = null;
-  let bt: BluetoothManager | null = null;
-  let server: net.Server;
-  let dir: string;
+  const fx = bluetoothFixture('bt-serial');
   let handset: SimHandset;
   let connections = 0;
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-serial-'));
-    handset = new SimHandset({ fill: { SM: 20, ME: 30 }, baud: 0 });
-    const sock = path.join(dir, 'phone.sock');
-    server = net.createServer((s) => {
+    const sock = path.join(fx.dir, 'phone.sock');
+    const server = net.createServer((s) => {
       connections += 1;
       handset.attach(new SocketLink(`phone-${connections}`, s));
     });
     await new Promise<void>((r) => server.listen(sock, r));
-    pb = await startPrivateBus();
-    await pb.startBluez({ serialSocket: sock });
-  });
-  afterEach(async () => {
-    await bt?.close();
-    bt = null;
-    await hub?.close();
-    hub = null;
-    await handset.drop();
-    await new Promise((r) => server.close(r));
-    await pb.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fx.onClose(server, (x) => new Promise((r) => x.close(r)));
+    // Dropped before the server closes (it waits for its connections).
+    handset = fx.onClose(new SimHandset({ fill: { SM: 20, ME: 30 }, baud: 0 }), (h) => h.drop());
+    await fx.pb.startBluez({ serialSocket: sock });
   });
 
   it('syncs fully, and a hang-up in the middle of a push is finished at the next connection', async () => {
-    const m = bluezMock(pb.bus);
+    const m = bluezMock(fx.pb.bus);
     await m.addAdapter('hci0', 'desk');
-    await m.addDevice('hci0', NOKIA, 'Nokia 6310i');
-    await m.pairDevice('hci0', NOKIA);
-    await m.setDevice('hci0', NOKIA, { uuids: [SPP], deviceClass: 0x520204 });
+    await m.pairedDevice('hci0', NOKIA, 'Nokia 6310i', { uuids: [SPP], deviceClass: 0x520204 });
 
-    hub = Hub.open({ dataDir: dir, region: REGION });
+    const hub = fx.openHub();
     const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: laptopContacts(40) });
     hub.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
     hub.attach(laptop);
     expect((await hub.sync(['laptop'])).outcome).toBe('ok');
 
-    bt = await BluetoothManager.start(hub, { busAddress: pb.address, obexBusAddress: pb.address, log: () => undefined, timeoutMs: 2000 });
+    const bt = await fx.startManager(hub, { timeoutMs: 2000 });
     expect(bt.status().devices[0]).toMatchObject({ name: 'Nokia 6310i', syncAs: 'serial', profiles: ['serial'] });
 
     // Paired in one click; the phone hangs up a few commands after it has stored 5 of the
@@ -104,7 +72,7 @@ describe.skipIf(!havePeers())('serial port profile over a BlueZ profile (NewConn
         handset.faults.dropAfter = handset.commands + 3;
       }
     });
-    const first = nextRun(hub);
+    const first = nextRun(hub, 30_000);
     const spid = await bt.pair(NOKIA, true);
     expect(spid).toBe(`imei:${handset.imei}`);
     expect(hub.device(spid)).toMatchObject({ kind: 'at-phonebook', link: 'bluetooth', autoSync: true });
@@ -118,7 +86,7 @@ describe.skipIf(!havePeers())('serial port profile over a BlueZ profile (NewConn
     expect(bt.isAttached(spid)).toBe(false); // the channel closing detached it
 
     // In range again: connected by itself, and the pending actions are carried out.
-    const second = nextRun(hub);
+    const second = nextRun(hub, 30_000);
     await m.connectDevice('hci0', NOKIA);
     const r2 = await second;
     expect(r2.counts[spid]!.error).toBeUndefined();

@@ -3,24 +3,25 @@
 // python-dbusmock's bluez5 and bluez5-obex: the paired devices with what Concord can do with
 // each, one appearing and one going, a PBAP phone paired in one click, and the plain line
 // when the Bluetooth service stops.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bluezMock, havePeers, obexMock, startPrivateBus, stopChild, type PrivateBus } from './dbus-mock';
+import { bluezMock, havePeers, obexMock, startPrivateBus, stopChild, type PrivateBus } from '../../../lib/bluez';
+import { haveChromium, openChromium } from '../../../lib/browser';
+import { serveHub, type Served } from '../../../lib/serve';
+import { tmpDir } from '../../../lib/tmp';
 import { makePhonebook, phonebookVcf } from './phonebook';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'bluetooth');
-const ready = havePeers() && fs.existsSync(CHROMIUM);
+const ready = havePeers() && haveChromium();
 
 let pb: PrivateBus;
 let bluezd: ChildProcess;
-let child: ChildProcess;
-let context: BrowserContext;
+let served: Served;
+let browser: Awaited<ReturnType<typeof openChromium>>;
 let page: Page;
 let dataDir: string;
 
@@ -31,49 +32,20 @@ describe.skipIf(!ready)('Bluetooth devices on the Devices screen (Chromium, blue
     await pb.startObex();
     const m = bluezMock(pb.bus);
     await m.addAdapter('hci0', 'desk');
-    await m.addDevice('hci0', '11:22:33:44:55:66', 'Anna Pixel');
-    await m.pairDevice('hci0', '11:22:33:44:55:66');
-    await m.addDevice('hci0', '22:33:44:55:66:77', 'Nokia 6310i');
-    await m.pairDevice('hci0', '22:33:44:55:66:77');
-    await m.setDevice('hci0', '22:33:44:55:66:77', { uuids: ['00001101-0000-1000-8000-00805f9b34fb'], deviceClass: 0x520204 });
+    await m.pairedDevice('hci0', '11:22:33:44:55:66', 'Anna Pixel');
+    await m.pairedDevice('hci0', '22:33:44:55:66:77', 'Nokia 6310i', { uuids: ['00001101-0000-1000-8000-00805f9b34fb'], deviceClass: 0x520204 });
     const o = obexMock(pb.bus);
     await o.onTransfer((t) => o.complete(t, phonebookVcf(t.location === 'sim1' ? [] : makePhonebook(12))));
 
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-ui-'));
-    child = spawn(process.execPath, ['bin/run-ts.mjs', 'main/app/serve.ts', 'serve', '--data', dataDir, '--port', '0'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: pb.address, DBUS_SESSION_BUS_ADDRESS: pb.address },
-    });
-    let stdout = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`concord serve printed no URL:\n${stdout}`)), 90_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const found = /Concord hub running at (http:\/\/\S+)/.exec(stdout);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]!);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`concord serve exited (${code}):\n${stdout}`)));
-    });
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bt-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(url);
+    dataDir = tmpDir('bt-ui');
+    served = await serveHub(['--data', dataDir, '--port', '0'], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: pb.address, DBUS_SESSION_BUS_ADDRESS: pb.address } });
+    browser = await openChromium(served.url);
+    page = browser.page;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
+    await browser?.close();
+    await served?.stop();
     await pb?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -93,8 +65,7 @@ describe.skipIf(!ready)('Bluetooth devices on the Devices screen (Chromium, blue
 
     // One appears (paired in the system settings), one goes (forgotten there).
     const m = bluezMock(pb.bus);
-    await m.addDevice('hci0', '44:55:66:77:88:99', 'Zoë iPhone');
-    await m.pairDevice('hci0', '44:55:66:77:88:99');
+    await m.pairedDevice('hci0', '44:55:66:77:88:99', 'Zoë iPhone');
     await list.locator('[data-bluetooth="44:55:66:77:88:99"]').getByRole('heading', { name: 'Zoë iPhone' }).waitFor();
     await m.removeDevice('hci0', '22:33:44:55:66:77');
     await nokia.waitFor({ state: 'detached' });

@@ -1,7 +1,8 @@
 // A private D-Bus for the Bluetooth tests: a dbus-daemon of our own on a socket in a temp
 // folder, and python-dbusmock's `bluez5` (bluetoothd) and `bluez5-obex` (obexd) templates
 // on it. The test drives the mocks through their Mock interfaces with dbus-next. Both
-// the "system" and the "session" bus of the mocks are this one bus.
+// the "system" and the "session" bus of the mocks are this one bus. `bluetoothFixture`
+// starts it before each test with a data folder, and closes what the test opened after it.
 //
 // What the templates do not do, and the tests add through dbusmock's generic
 // org.freedesktop.DBus.Mock interface (UpdateProperties, AddMethod) instead of faking
@@ -19,7 +20,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Variant, type MessageBus } from 'dbus-next';
-import { callMethod, connectBus } from '../../../../native/bluez';
+import { afterEach, beforeEach } from 'vitest';
+import { BluetoothManager, type BluetoothManagerOptions } from '../../main/app/bluetooth';
+import { Hub } from '../../main/hub/hub';
+import { callMethod, connectBus } from '../../native/bluez';
+import { tmpDir } from './tmp';
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -112,21 +117,30 @@ export async function stopChild(c: ChildProcess): Promise<void> {
 export function bluezMock(bus: MessageBus) {
   const mock = (member: string, signature: string, body: unknown[]) => callMethod(bus, { destination: 'org.bluez', path: '/', interface: 'org.bluez.Mock', member, signature, body });
   const devPath = (adapter: string, address: string) => `/org/bluez/${adapter}/dev_${address.replace(/:/g, '_').toUpperCase()}`;
+  const addDevice = (adapter: string, address: string, alias: string) => mock('AddDevice', 'sss', [adapter, address, alias]);
+  const pairDevice = (adapter: string, address: string, cls = 5898764) => mock('PairDevice', 'ssi', [adapter, address, cls]);
+  /** What the template cannot say: another set of profiles, the class of a handset. */
+  const setDevice = (adapter: string, address: string, props: { uuids?: string[]; deviceClass?: number }) => {
+    const p: Record<string, Variant> = {};
+    if (props.uuids) p.UUIDs = new Variant('as', props.uuids);
+    if (props.deviceClass !== undefined) p.Class = new Variant('u', props.deviceClass);
+    return callMethod(bus, { destination: 'org.bluez', path: devPath(adapter, address), interface: 'org.freedesktop.DBus.Mock', member: 'UpdateProperties', signature: 'sa{sv}', body: ['org.bluez.Device1', p] });
+  };
   return {
     addAdapter: (name: string, alias: string) => mock('AddAdapter', 'ss', [name, alias]),
-    addDevice: (adapter: string, address: string, alias: string) => mock('AddDevice', 'sss', [adapter, address, alias]),
-    pairDevice: (adapter: string, address: string, cls = 5898764) => mock('PairDevice', 'ssi', [adapter, address, cls]),
+    addDevice,
+    pairDevice,
+    /** A device paired in the system's settings: added, paired, and `props` set. */
+    async pairedDevice(adapter: string, address: string, alias: string, props?: { uuids?: string[]; deviceClass?: number; pairClass?: number }): Promise<void> {
+      await addDevice(adapter, address, alias);
+      await pairDevice(adapter, address, props?.pairClass);
+      if (props?.uuids || props?.deviceClass !== undefined) await setDevice(adapter, address, props);
+    },
     connectDevice: (adapter: string, address: string) => mock('ConnectDevice', 'ss', [adapter, address]),
     disconnectDevice: (adapter: string, address: string) => mock('DisconnectDevice', 'ss', [adapter, address]),
     removeDevice: (adapter: string, address: string) =>
       callMethod(bus, { destination: 'org.bluez', path: `/org/bluez/${adapter}`, interface: 'org.bluez.Adapter1', member: 'RemoveDevice', signature: 'o', body: [devPath(adapter, address)] }),
-    /** What the template cannot say: another set of profiles, the class of a handset. */
-    setDevice: (adapter: string, address: string, props: { uuids?: string[]; deviceClass?: number }) => {
-      const p: Record<string, Variant> = {};
-      if (props.uuids) p.UUIDs = new Variant('as', props.uuids);
-      if (props.deviceClass !== undefined) p.Class = new Variant('u', props.deviceClass);
-      return callMethod(bus, { destination: 'org.bluez', path: devPath(adapter, address), interface: 'org.freedesktop.DBus.Mock', member: 'UpdateProperties', signature: 'sa{sv}', body: ['org.bluez.Device1', p] });
-    },
+    setDevice,
     devPath,
   };
 }
@@ -191,4 +205,64 @@ export function obexMock(bus: MessageBus) {
       });
     },
   };
+}
+
+// ---- the fixture ---------------------------------------------------------------------------
+
+/**
+ * Before each test: a data folder and a private bus, with bluez5 and bluez5-obex when asked
+ * (`bluezd` is the bluez5 process, to stop as the service would). After it: the Bluetooth
+ * managers, hubs and anything else handed to `onClose`, the last opened first; then the bus
+ * and the folder. `const bt = bluetoothFixture('bt-manager', { bluez: true, obex: true })`
+ * at the top of a describe.
+ */
+export function bluetoothFixture(tag: string, start: { bluez?: boolean; obex?: boolean } = {}) {
+  let pb: PrivateBus | null = null;
+  let dir = '';
+  let bluezd: ChildProcess | null = null;
+  const closers: (() => unknown)[] = [];
+  beforeEach(async () => {
+    dir = tmpDir(tag);
+    pb = await startPrivateBus();
+    if (start.bluez) bluezd = await pb.startBluez();
+    if (start.obex) await pb.startObex();
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await pb?.stop();
+    pb = null;
+    bluezd = null;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const bus = (): PrivateBus => {
+    if (!pb) throw new Error('the private bus is started before each test');
+    return pb;
+  };
+  const fixture = {
+    get pb(): PrivateBus {
+      return bus();
+    },
+    get dir(): string {
+      return dir;
+    },
+    get bluezd(): ChildProcess {
+      if (!bluezd) throw new Error('bluez5 was not started by the fixture');
+      return bluezd;
+    },
+    /** Closed after the test, before the bus (the last handed over first). */
+    onClose<T>(thing: T, close: (t: T) => unknown): T {
+      closers.push(() => close(thing));
+      return thing;
+    },
+    /** A hub on the test's data folder (region GB). */
+    openHub(): Hub {
+      return fixture.onClose(Hub.open({ dataDir: dir, region: 'GB' }), (h) => h.close());
+    },
+    /** The app's Bluetooth manager on the private bus (its log silent). */
+    async startManager(hub: Hub, opts: BluetoothManagerOptions = {}): Promise<BluetoothManager> {
+      const m = await BluetoothManager.start(hub, { busAddress: bus().address, obexBusAddress: bus().address, log: () => undefined, ...opts });
+      return fixture.onClose(m, (x) => x.close());
+    },
+  };
+  return fixture;
 }

@@ -53,6 +53,7 @@ export class CarddavStore {
       changesSeen: p('UPDATE carddav_changes SET seen = 1 WHERE spid = ? AND seq <= ?'),
       changesForget: p('DELETE FROM carddav_changes WHERE spid = ? AND seq <= ?'),
       changeCount: p('SELECT count(*) AS n FROM carddav_changes WHERE spid = ?'),
+      truthAt: p('SELECT updated_at FROM truth WHERE guid = ?'),
     };
   }
 
@@ -120,6 +121,11 @@ export class CarddavStore {
 
   forgetChanges(spid: string, upTo: number): void {
     this.st.changesForget.run(spid, upTo);
+  }
+
+  /** When the truth last took this contact's data (ms), if it holds the contact. */
+  truthChangedAt(guid: string): number | undefined {
+    return (this.st.truthAt.get(guid) as { updated_at: number } | undefined)?.updated_at;
   }
 
   pendingChanges(spid: string): number {

@@ -11,6 +11,7 @@ import type { SyncPoint } from '../../hub/sync-point';
 import type { DeviceRecord, RunSummary } from '../../hub/types';
 import { LoginLimiter } from '../syncml/auth';
 import { bookPath, carddavConfigOf, checkSecret, principalPath, ROOT, type CarddavConfig } from './account';
+import { addressDataRequest, shapeAddressData } from './address-data';
 import { CarddavPoint, etagOf } from './point';
 import { CARDDAV, child, children, CS, DAV, esc, parseXml, XmlError, type XNode } from './xml';
 
@@ -472,11 +473,15 @@ export class CarddavService {
     const book = bookPath(account.user);
     const prop = child(root, DAV, 'prop');
     const asked: XNode[] = prop ? prop.children : [{ ns: DAV, name: 'getetag', attrs: {}, children: [], text: '' }];
-    const wantsData = asked.some((a) => a.ns === CARDDAV && a.name === 'address-data');
+    const dataNode = asked.find((a) => a.ns === CARDDAV && a.name === 'address-data');
+    const wantsData = dataNode !== undefined;
+    // RFC 6352 §10.4: a media type, version and properties the client asks for.
+    const shape = dataNode ? addressDataRequest(dataNode) : null;
+    if (shape && 'unsupported' in shape) throw new DavError(415, shape.unsupported, { ns: CARDDAV, name: 'supported-address-data' });
     const cardTarget: Target = { kind: 'card', user: account.user, name: '' };
     const cardResponse = (c: CardRow) => {
       const extra = new Map<string, string>();
-      if (wantsData && c.body) extra.set(`${CARDDAV}|address-data`, esc(c.body));
+      if (wantsData && c.body) extra.set(`${CARDDAV}|address-data`, esc(shape ? shapeAddressData(c.body, shape) : c.body));
       return this.response(book + encodeName(c.href), this.props(cardTarget, account, c), asked, extra);
     };
     if (root.ns === CARDDAV && root.name === 'addressbook-multiget') {

@@ -84,7 +84,7 @@ export class CarddavPoint implements SyncPoint {
     if (change && !change.seen) return { op, ok: false, error: { code: 'busy', message: 'a client changed this card since the run read the book' } };
     const card = store.card(this.spid, href);
     if (op.action === 'DELETE') {
-      if (card?.body) store.putCard(this.spid, href, card.etag, null, revision, false);
+      if (card?.body) store.putCard(this.spid, href, card.etag, null, revision, false, this.env.now?.());
       return { op, ok: true, luid: href };
     }
     const data = op.data as Contact;

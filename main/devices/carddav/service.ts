@@ -245,12 +245,11 @@ export class CarddavService {
     });
     req.on('end', () => {
       if (over) return;
-      const url = new URL(req.url ?? '/', 'http://x');
       try {
         send(
           this.handle({
             method,
-            path: url.pathname,
+            path: new URL(req.url ?? '/', 'http://x').pathname,
             headers: req.headers as Record<string, string | undefined>,
             body: Buffer.concat(chunks).toString('utf8'),
             remote: req.socket.remoteAddress ?? '',

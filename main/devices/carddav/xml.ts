@@ -85,13 +85,18 @@ function build(r: Raw, scope: Map<string, string>): XNode | null {
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(attrsRaw)) {
     if (k === 'xmlns' || k.startsWith('xmlns:')) {
+      const uri = unescapeXml(v);
+      // Namespaces in XML §3: a prefix cannot be bound to the empty name.
+      if (k !== 'xmlns' && uri === '') throw new XmlError(`the namespace prefix ${k.slice(6)} is bound to an empty name`);
       if (inner === scope) inner = new Map(scope);
-      inner.set(k === 'xmlns' ? '' : k.slice(6), unescapeXml(v));
+      inner.set(k === 'xmlns' ? '' : k.slice(6), uri);
     } else attrs[k] = unescapeXml(v);
   }
   const colon = key.indexOf(':');
   const prefix = colon < 0 ? '' : key.slice(0, colon);
   const name = colon < 0 ? key : key.slice(colon + 1);
+  // A QName has one colon at most, and a local part (Namespaces in XML §4).
+  if (!name || name.includes(':') || (colon === 0)) throw new XmlError(`${key} is not an element name`);
   const ns = inner.get(prefix);
   if (ns === undefined && prefix !== '') throw new XmlError(`undeclared namespace prefix ${prefix}`);
   const node: XNode = { ns: ns ?? '', name, attrs, children: [], text: '' };

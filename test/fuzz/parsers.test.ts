@@ -101,3 +101,25 @@ describe('CardDAV XML: names that are not QNames', () => {
     expect(parseXml('<d:a xmlns:d="DAV:"><b xmlns=""/></d:a>').children[0]).toMatchObject({ ns: '', name: 'b' });
   });
 });
+
+describe('CardDAV XML: the nesting bound', () => {
+  // Found by the carddav-xml fuzzer at 20,000 inputs: the text scan that bounds nesting
+  // before parsing (main/devices/carddav/xml.ts checkDepth) counted `</d:a>` inside a quoted
+  // attribute value (and would in a comment) as end tags, so a body could nest past the
+  // bound; 100,000 levels then took the parser itself 0.7 s to refuse. Fixed: the scan skips
+  // quoted values, comments and CDATA, and the tree builder checks the bound again.
+  it('end tags inside an attribute value or a comment do not let nesting past the bound', () => {
+    const n = 100_000;
+    const lure = '</d:a>'.repeat(40);
+    for (const body of [
+      `<d:a xmlns:d="DAV:" x="${lure}">${'<a>'.repeat(n)}${'</a>'.repeat(n)}</d:a>`,
+      `<d:a xmlns:d="DAV:"><!-- ${lure} -->${'<a>'.repeat(n)}${'</a>'.repeat(n)}</d:a>`,
+      `<d:a xmlns:d="DAV:" x="${lure}">${'<a>'.repeat(40)}${'</a>'.repeat(40)}</d:a>`,
+    ]) {
+      const t0 = performance.now();
+      expect(() => parseXml(body)).toThrow(/nested deeper than 32/);
+      expect(performance.now() - t0).toBeLessThan(200);
+    }
+    expect(parseXml(`<d:a xmlns:d="DAV:" x="${lure}">${'<a>'.repeat(30)}${'</a>'.repeat(30)}</d:a>`).attrs.x).toBe(lure);
+  });
+});

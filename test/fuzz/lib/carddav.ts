@@ -307,6 +307,8 @@ export function davRequestTarget(h: DavFuzzHub): FuzzTarget<DavRequest & { login
     shrink: (x) => [...shrinkRequest(x)].map((r) => ({ ...r, login: x.login })),
     exec: (x) => {
       const login = logins[x.login]!;
+      const write = ['PUT', 'DELETE'].includes(x.method.toUpperCase());
+      const before = write ? h.etags('fuzzer') : [];
       let r: DavReply;
       try {
         r = h.service.handle({ method: x.method.toUpperCase(), path: x.path, headers: { ...x.headers, ...(login ? { authorization: login } : {}) }, body: x.body, remote: '127.0.0.1' });
@@ -315,6 +317,12 @@ export function davRequestTarget(h: DavFuzzHub): FuzzTarget<DavRequest & { login
         throw e;
       }
       checkDavReply(r.status, r.body, x);
+      // RFC 7232 §3.1: a write under If-Match succeeds only if the list is "*" or names the
+      // current ETag (here: one of the book's; a write may also be a no-op 204 on a match).
+      const ifMatch = x.headers['if-match'];
+      if (write && r.status < 300 && ifMatch !== undefined && !ifMatch.split(',').some((v) => v.trim() === '*' || before.includes(v.trim()))) {
+        throw new Violation(`${x.method} succeeded (${r.status}) under If-Match ${JSON.stringify(ifMatch)}, which names no ETag of the book`);
+      }
       if (h.digest(['alice', 'bob']) !== others) throw new Violation(`${x.method} ${x.path} as fuzzer changed another account's book`);
     },
   };

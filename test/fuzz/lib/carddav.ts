@@ -201,7 +201,8 @@ export function davRequests(user: string, etags: Etags, opts: { readOnly?: boole
       if (rng.chance(0.3)) headers['if-match'] = headerValue(rng, known, true);
       if (rng.chance(0.3)) headers['if-none-match'] = headerValue(rng, known, true);
     }
-    if (opts.readOnly && method.toUpperCase() === 'PROPPATCH' && /^\/dav\/[^/]*\/contacts\/?$/i.test(p.split('?')[0]!)) p = `/dav/${user}/`;
+    // (Not a mutated path: `/dav/%61lice/contacts/x/..` is the book too.)
+    if (opts.readOnly && method.toUpperCase() === 'PROPPATCH') p = rng.pick([`/dav/${user}/`, '/dav/', `/dav/${user}/contacts/a.vcf`, '/dav/bob/contacts/']);
     return { method, path: p, headers, body };
   };
 }

@@ -180,12 +180,65 @@ export interface LanSettings {
   fingerprint: string | null;
 }
 
+/** The mass-deletion guard (sync-method.md, "Held mass deletions"): a device's deletions in
+ *  one run are held when there are more than `deletes` of them and more than `percent` % of
+ *  the contacts. Off: nothing is held. */
+export interface GuardSettings {
+  on: boolean;
+  deletes: number;
+  percent: number;
+}
+
+export interface BackupInfo {
+  file: string;
+  at: number;
+}
+
+/** The safety net's settings: the guard, how long history is kept, the backups. */
+export interface SafetySettings {
+  guard: GuardSettings;
+  /** Days; null: forever (the default). Never fewer than `minRetentionDays`. */
+  retentionDays: number | null;
+  minRetentionDays: number;
+  backups: {
+    /** How many automatic (daily) backups are kept. */
+    keep: number;
+    /** The folder they are in. */
+    dir: string;
+    /** The newest backup there (automatic or made with "Back up now"), if any. */
+    latest: BackupInfo | null;
+  };
+}
+
 export interface Settings {
   dataDir: string;
+  safety: SafetySettings;
   lan: LanSettings;
   /** Whether the desktop app starts when the user logs in; null where this hub cannot say
    *  (the headless hub: it applies to the desktop app). */
   startAtLogin: boolean | null;
+}
+
+/** A device's held deletions as the UI shows them, with the words of the banner and of the
+ *  notification (one wording for both: holdWords in safety.ts). */
+export interface HoldView extends HeldDevice {
+  /** The device's name. */
+  name: string;
+  /** "Your Phone deleted 212 contacts." */
+  headline: string;
+  /** "Nothing was deleted elsewhere." (or, once approved, when they go) */
+  detail: string;
+  /** What the user can do about it, for a notification. */
+  action: string;
+  /** The same hold keeps its key (a notification is shown once per key). */
+  key: string;
+}
+
+/** A run in the Activity list: the summary, whether the user undid it, and which runs it
+ *  undid (a run that reconciled "Undo this sync" of another; undoing it undoes the undo). */
+export interface RunView extends RunSummary {
+  undoneAt: number | null;
+  undoOf: number[];
 }
 
 /** What a device that syncs on the home network needs to be told, after pairing. */
@@ -270,7 +323,7 @@ export interface Requests {
   'conflicts:list': { args: { limit?: number }; result: ConflictView[] };
   'conflicts:resolve': { args: { id: number; spid: Spid }; result: null };
   'sync:run': { args: Record<string, never>; result: RunSummary };
-  'sync:history': { args: { limit?: number }; result: RunSummary[] };
+  'sync:history': { args: { limit?: number }; result: RunView[] };
   // The safety net (sync-method.md): undo a run, recently deleted, a contact's history,
   // held mass deletions.
   /** What undoing a run would change, on which devices, and what it leaves alone. */
@@ -281,7 +334,7 @@ export interface Requests {
   /** Restores a deleted contact under a new GUID (it leaves "Recently deleted"). */
   'contacts:restore': { args: { guid: Guid }; result: { queued: Guid } };
   'contacts:history': { args: { guid: Guid }; result: HistoryEntry[] };
-  'holds:list': { args: Record<string, never>; result: HeldDevice[] };
+  'holds:list': { args: Record<string, never>; result: HoldView[] };
   /** "Delete them everywhere": reconciled at the next run. */
   'holds:approve': { args: { spid: Spid }; result: { count: number } };
   /** "Keep them": the device gets them back at its next sync. */
@@ -293,6 +346,14 @@ export interface Requests {
   'settings:setLan': { args: { on: boolean; port?: number }; result: Settings };
   /** The desktop app only; the headless hub refuses it in plain words. */
   'settings:setStartAtLogin': { args: { on: boolean }; result: Settings };
+  /** The mass-deletion guard: on or off, and its two thresholds (kept while it is off). */
+  'settings:setGuard': { args: { on: boolean; deletes: number; percent: number }; result: Settings };
+  /** History kept forever (null) or this many days, never fewer than 30. */
+  'settings:setRetention': { args: { days: number | null }; result: Settings };
+  /** How many automatic backups are kept (1 to 365). */
+  'settings:setBackupKeep': { args: { keep: number }; result: Settings };
+  /** A backup now, into the backups folder. */
+  'backups:now': { args: Record<string, never>; result: BackupInfo };
 }
 
 export type HubChangeKind = 'contacts' | 'devices' | 'conflicts' | 'history' | 'settings';
@@ -356,6 +417,10 @@ const requestNames = {
   'settings:get': true,
   'settings:setLan': true,
   'settings:setStartAtLogin': true,
+  'settings:setGuard': true,
+  'settings:setRetention': true,
+  'settings:setBackupKeep': true,
+  'backups:now': true,
 } satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(requestNames) as RequestName[];
 const eventNames = { 'sync:progress': true, 'hub:changed': true, 'devices:discovered': true, 'bluetooth:changed': true } satisfies Record<EventName, true>;

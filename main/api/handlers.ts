@@ -29,7 +29,7 @@ import { ContactIndex } from './search';
 import { BadRequest, arrayOf, bool, contactProblems, fitWarnings, int, obj, oneOf, optional, str, type Check } from './validate';
 import { applyImport, planImport } from './import';
 import { writeCards } from './vcard';
-import { safetyHandlers } from './safety';
+import { backupNow, runViews, safetyHandlers, safetySettings, setBackupKeep, setGuard, setRetention, SettingProblem } from './safety';
 
 const spid = str(200, { min: 1 });
 const guid = str(200, { min: 1 });
@@ -39,6 +39,13 @@ const contact: Check<Partial<Contact>> = (x, path) => {
   return v.contact;
 };
 const vcfText = str(LIMITS.maxMessageBytes);
+/** A value that must be present, and may be null. */
+const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (x, path) => {
+    if (x === undefined) throw new BadRequest(`${path} must be given (null for none)`);
+    return x === null ? null : check(x, path);
+  };
 const btAddress: Check<string> = (x, path) => {
   const s = str(17)(x, path);
   if (!/^([0-9A-F]{2}:){5}[0-9A-F]{2}$/i.test(s)) throw new BadRequest(`${path || 'address'} must be a Bluetooth address (AA:BB:CC:DD:EE:FF)`);
@@ -88,6 +95,11 @@ const validators: { [K in RequestName]: Check<ArgsOf<K>> } = {
   'settings:get': obj({}),
   'settings:setLan': obj({ on: bool, port: optional(int(1, 65535)) }),
   'settings:setStartAtLogin': obj({ on: bool }),
+  // Whole numbers of any size pass here; the handlers refuse those out of range in words.
+  'settings:setGuard': obj({ on: bool, deletes: int(-1e9, 1e9), percent: int(-1e9, 1e9) }),
+  'settings:setRetention': obj({ days: nullable(int(-1e9, 1e9)) }),
+  'settings:setBackupKeep': obj({ keep: int(-1e9, 1e9) }),
+  'backups:now': obj({}),
 };
 
 /** What the app around the hub adds: the LAN endpoint and the phones plugged in (main/app
@@ -409,7 +421,7 @@ export class Api implements ApiLike {
         return null;
       },
       'sync:run': () => hub.sync(),
-      'sync:history': ({ limit }) => hub.history(limit),
+      'sync:history': ({ limit }) => runViews(hub, hub.history(limit)),
       ...safetyHandlers(hub),
       'activity:edits': ({ limit }) => editNotes(hub, limit ?? 100),
       'settings:get': () => this.settings(),
@@ -419,6 +431,14 @@ export class Api implements ApiLike {
         this.emit('hub:changed', 'settings');
         return this.settings();
       },
+      'settings:setGuard': (args) => this.setting(() => setGuard(hub, args)),
+      'settings:setRetention': ({ days }) => this.setting(() => setRetention(hub, days)),
+      'settings:setBackupKeep': ({ keep }) => this.setting(() => setBackupKeep(hub, this.opts.dataDir, keep)),
+      'backups:now': async () => {
+        const b = await backupNow(hub);
+        this.emit('hub:changed', 'settings');
+        return b;
+      },
       'settings:setStartAtLogin': () => {
         // The desktop app answers this itself (electron-main.ts); a hub reached here is headless.
         throw new ApiError('invalid', 'Start at login applies to the Concord desktop app. This hub runs as `concord serve`: add that command to your system\'s startup programs instead.');
@@ -427,7 +447,18 @@ export class Api implements ApiLike {
   }
 
   private settings(): Settings {
-    return { dataDir: this.opts.dataDir, lan: this.opts.lan?.lan() ?? LAN_OFF, startAtLogin: null };
+    return { dataDir: this.opts.dataDir, safety: safetySettings(this.hub, this.opts.dataDir), lan: this.opts.lan?.lan() ?? LAN_OFF, startAtLogin: null };
+  }
+
+  /** Changes a setting (the hub remembers it in the DSS) and answers with all of them. */
+  private setting(change: () => void): Settings {
+    try {
+      change();
+    } catch (e) {
+      if (e instanceof SettingProblem) throw new ApiError('invalid', e.message);
+      throw e;
+    }
+    return this.settings();
   }
 }
 

@@ -1,11 +1,13 @@
 // The Electron shell: the hub in a utility process, the same React UI as the headless hub
 // behind a preload bridge, a tray with "Sync now" and the status, a single-instance lock,
 // notifications when a sync ends with conflicts or fails, and start at login (off unless
-// the user turns it on). Every security setting comes from security.ts (tested there).
+// the user turns it on), and a notification when a device's mass deletion is held (once per
+// hold: hold-notify.ts). Every security setting comes from security.ts (tested there).
 import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { REQUEST_NAMES, type Events, type Result, type RunSummary, type Settings } from '../api/contract';
+import { REQUEST_NAMES, type Events, type HoldView, type Result, type RunSummary, type Settings } from '../api/contract';
+import { holdNotices, loadNotified, notifiedFile, saveNotified } from './hold-notify';
 import type { HostIn, HostOut } from './hub-host';
 import { setStartsAtLogin, startsAtLogin, type LoginItemSystem } from './login-item';
 import { defaultDataDir } from './paths';
@@ -28,6 +30,9 @@ let quitting = false;
 /** Phones offered for pairing now (a notification when one more appears). */
 let offered = 0;
 let nextId = 1;
+/** Holds notified already (their keys), and a check of the holds waiting to run. */
+let notifiedHolds: Set<string> | null = null;
+let holdCheck: NodeJS.Timeout | null = null;
 const waiting = new Map<number, (r: Result<unknown>) => void>();
 
 if (!app.requestSingleInstanceLock()) {
@@ -94,6 +99,7 @@ function startHub(): void {
     switch (m.type) {
       case 'ready':
         setStatus('Idle');
+        checkHoldsSoon();
         break;
       case 'reply':
         waiting.get(m.id)?.(m.result as Result<unknown>);
@@ -121,7 +127,37 @@ function startHub(): void {
   });
 }
 
+/** A hold can begin at the end of any run (or end with an answer): the holds are read again
+ *  shortly after the hub says something changed, and each new one is notified once. */
+function checkHoldsSoon(): void {
+  if (holdCheck) clearTimeout(holdCheck);
+  holdCheck = setTimeout(() => {
+    holdCheck = null;
+    void checkHolds();
+  }, 300);
+}
+
+async function checkHolds(): Promise<void> {
+  const r = await callHub('holds:list', {});
+  if (!r.ok) return;
+  const file = notifiedFile(app.getPath('userData'));
+  notifiedHolds ??= loadNotified(file);
+  const { notices, remember } = holdNotices(r.value as HoldView[], notifiedHolds);
+  const changed = remember.size !== notifiedHolds.size || [...remember].some((k) => !notifiedHolds!.has(k));
+  notifiedHolds = remember;
+  if (changed) {
+    try {
+      saveNotified(file, remember);
+    } catch (e) {
+      console.error('concord: could not remember the notified holds', e);
+    }
+  }
+  // Clicking shows the window, where the hold's banner is at the top of every screen.
+  for (const n of notices) notify(n.title, n.body);
+}
+
 function onHubEvent(event: keyof Events, payload: unknown): void {
+  if (event === 'hub:changed') checkHoldsSoon();
   if (event === 'devices:discovered') {
     const list = payload as Events['devices:discovered'];
     const grew = list.length > offered;

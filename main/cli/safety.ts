@@ -1,8 +1,8 @@
 // The safety net on the command line: the history of runs and their undo, recently deleted
 // contacts, held mass deletions, backups. Every command takes `--data DIR`.
-import { parseArgs } from 'node:util';
 import type { Hub } from '../hub/hub';
 import { nameOf } from '../hub/safety';
+import { intValue, parseCommandArgs } from './args';
 import { withHub } from './hub';
 
 import type { Command as CliCommand } from './command';
@@ -25,7 +25,6 @@ const err = (s: string) => process.stderr.write(`${s}\n`);
 
 const DATA = { data: { type: 'string' } } as const;
 
-
 /** A command that changes the contacts: never beside a running hub (it owns the folder). */
 const changing = <T>(data: string | undefined, fn: (hub: Hub) => T | Promise<T>): Promise<T> => withHub(data, fn, { write: true });
 
@@ -38,25 +37,24 @@ async function reconcileNow(hub: Hub): Promise<void> {
 }
 
 const runsList: Command = async (argv) => {
-  const { values } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, limit: { type: 'string' } } });
+  const { values } = parseCommandArgs(argv, { ...DATA, limit: { type: 'string' } });
+  const limit = values.limit === undefined ? 50 : intValue('--limit', values.limit, 1, 1_000_000);
   return withHub(values.data, (hub) => {
-    for (const r of hub.history(Number(values.limit ?? 50))) {
+    for (const r of hub.history(limit)) {
       const c = { added: 0, updated: 0, deleted: 0 };
       for (const e of hub.runChanges(r.id)) if (e.kind !== 'restored') c[e.kind] += 1;
       const undone = hub.runUndoneAt(r.id);
-      out(`${r.id}\t${when(r.startedAt)}\t${r.outcome}\t${r.devices.join(',') || '(editor)'}\t${c.added} added, ${c.updated} updated, ${c.deleted} deleted${undone ? `\tundone ${when(undone)}` : ''}`);
+      const undid = hub.runUndid(r.id);
+      const notes = [...(undone ? [`undone ${when(undone)}`] : []), ...undid.map((id) => `carried out the undo of ${id}`)];
+      out(`${r.id}\t${when(r.startedAt)}\t${r.outcome}\t${r.devices.join(',') || '(editor)'}\t${c.added} added, ${c.updated} updated, ${c.deleted} deleted${notes.map((n) => `\t${n}`).join('')}`);
     }
     return 0;
   });
 };
 
 const runsUndo: Command = async (argv) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, preview: { type: 'boolean' } } });
-  const id = Number(positionals[0]);
-  if (!Number.isInteger(id)) {
-    err('usage: concord runs undo ID [--preview] [--data DIR]');
-    return 2;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { ...DATA, preview: { type: 'boolean' } }, { min: 1, max: 1, names: 'ID' });
+  const id = intValue('ID', positionals[0]!, 1, Number.MAX_SAFE_INTEGER, 'a sync number');
   return (values.preview ? withHub : changing)(values.data, async (hub) => {
     const p = values.preview ? hub.undoPreview(id) : hub.undoRun(id);
     if (p.undoneAt) out(`(sync ${id} was undone before, ${when(p.undoneAt)})`);
@@ -71,7 +69,7 @@ const runsUndo: Command = async (argv) => {
 };
 
 const contactsDeleted: Command = async (argv) => {
-  const { values } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  const { values } = parseCommandArgs(argv, DATA);
   return withHub(values.data, (hub) => {
     for (const d of hub.recentlyDeleted()) out(`${d.guid}\t${when(d.at)}\tby ${d.by}\t${nameOf(d.contact)}`);
     return 0;
@@ -79,12 +77,8 @@ const contactsDeleted: Command = async (argv) => {
 };
 
 const contactsRestore: Command = async (argv) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
-  const id = positionals[0];
-  if (!id) {
-    err('usage: concord contacts restore ID [--data DIR]');
-    return 2;
-  }
+  const { values, positionals } = parseCommandArgs(argv, DATA, { min: 1, max: 1, names: 'ID' });
+  const id = positionals[0]!;
   return changing(values.data, async (hub) => {
     // A GUID, or an unambiguous start of one.
     const matches = hub.recentlyDeleted().filter((d) => d.guid === id || d.guid.startsWith(id));
@@ -108,7 +102,7 @@ function deviceArg(hub: Hub, name: string | undefined): string | undefined {
 }
 
 const holdsList: Command = async (argv) => {
-  const { values } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  const { values } = parseCommandArgs(argv, DATA);
   return withHub(values.data, (hub) => {
     const held = hub.holds();
     if (held.length === 0) out('No deletions are held.');
@@ -123,12 +117,12 @@ const holdsList: Command = async (argv) => {
 
 function holdsAnswer(answer: 'approve' | 'keep'): Command {
   return async (argv) => {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+    const { values, positionals } = parseCommandArgs(argv, DATA, { min: 1, max: 1, names: 'DEVICE' });
     return changing(values.data, async (hub) => {
       const spid = deviceArg(hub, positionals[0]);
       if (!spid) {
-        err(positionals[0] ? `concord: no device ${positionals[0]} is paired` : `usage: concord holds ${answer} DEVICE [--data DIR]`);
-        return positionals[0] ? 1 : 2;
+        err(`concord: no device ${positionals[0]} is paired`);
+        return 1;
       }
       if (answer === 'approve') {
         const n = hub.approveHolds(spid);
@@ -144,7 +138,7 @@ function holdsAnswer(answer: 'approve' | 'keep'): Command {
 }
 
 const backup: Command = async (argv) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: DATA });
+  const { values, positionals } = parseCommandArgs(argv, DATA, { max: 1 });
   return withHub(values.data, async (hub) => {
     const file = await hub.backup(positionals[0]);
     out(`Backed up to ${file}`);
@@ -153,12 +147,8 @@ const backup: Command = async (argv) => {
 };
 
 const restore: Command = async (argv) => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATA, yes: { type: 'boolean' } } });
-  const file = positionals[0];
-  if (!file) {
-    err('usage: concord restore FILE [--yes] [--data DIR]');
-    return 2;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { ...DATA, yes: { type: 'boolean' } }, { min: 1, max: 1, names: 'FILE' });
+  const file = positionals[0]!;
   return (values.yes ? changing : withHub)(values.data, async (hub) => {
     const p = values.yes ? hub.restoreBackup(file) : hub.restoreBackupPreview(file);
     for (const a of p.add) out(`add\t${a.name}`);

@@ -8,6 +8,7 @@ import type { Overlay } from '../core/overlay';
 import type { ConflictDraft } from '../core/run-state';
 import type { Guid, MapEntry, Spid, TruthRecord } from '../core/types';
 import { recordHistory } from './history';
+import { undosOf } from './undos';
 import type { Dss } from './store';
 
 export interface CommitOptions {
@@ -90,7 +91,10 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
     for (const c of opts.conflicts) {
       st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
     }
-    if (opts.editorUpTo !== null) st.queueDelete.run(opts.editorUpTo);
+    if (opts.editorUpTo !== null) {
+      st.queueDelete.run(opts.editorUpTo);
+      undosOf(db).carried(opts.runId, opts.editorUpTo);
+    }
     recordHistory(db, ov, opts.runId, opts.now);
     for (const spid of opts.lostState) db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
   })();

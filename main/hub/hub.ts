@@ -8,6 +8,7 @@ import { EDITOR_SPID, type ChangeTracking, type Spid } from '../core/types';
 import { validateContact } from '../core/validate';
 import { Dss } from '../dss/store';
 import { runSync, type CrashPoint } from './run';
+import { undosOf } from '../dss/undos';
 import { historyOf, MIN_RETENTION_DAYS, RETENTION_PREF, type DeletedRecord, type HistoryEntry } from '../dss/history';
 import { restoreBackup, restoreDeleted, restorePreview, undoPreview, undoRun, type RestorePreview, type UndoPreview } from './safety';
 import { BACKUP_KEEP_PREF, backupTo, dailyBackup } from '../dss/backup';
@@ -489,6 +490,11 @@ export class Hub {
     this.changed('history');
     this.edited();
     return p;
+  }
+
+  /** The runs whose undo this run carried out (undoing it undoes those undos). */
+  runUndid(runId: number): number[] {
+    return undosOf(this.dss.db).undidBy(runId);
   }
 
   /** When the user undid a run, if they did. */

@@ -4,6 +4,7 @@
 import { contactSignature, diffElements, fromElements, toElements, type Contact } from '../core/contact';
 import { readBackupTruth } from '../dss/backup';
 import type { Guid, Spid } from '../core/types';
+import { undosOf } from '../dss/undos';
 import { historyOf, type HistoryEntry } from '../dss/history';
 import type { Dss } from '../dss/store';
 
@@ -101,17 +102,20 @@ export function undoRun(ctx: SafetyContext, runId: number): UndoPreview {
   const h = historyOf(ctx.dss.db);
   const at = ctx.now();
   ctx.dss.db.transaction(() => {
+    let last = 0;
     for (const c of preview.changes) {
-      if (c.edit === 'delete') ctx.dss.queueEdit({ kind: 'delete', guid: c.guid, base: c.now! }, at);
-      else if (c.edit === 'update') ctx.dss.queueEdit({ kind: 'update', guid: c.guid, base: c.now!, data: c.then! }, at);
+      if (c.edit === 'delete') last = ctx.dss.queueEdit({ kind: 'delete', guid: c.guid, base: c.now! }, at);
+      else if (c.edit === 'update') last = ctx.dss.queueEdit({ kind: 'update', guid: c.guid, base: c.now!, data: c.then! }, at);
       else {
         // Added back as a restore: under a new GUID, out of "recently deleted".
         const id = ctx.newGuid();
-        ctx.dss.queueEdit({ kind: 'add', id, data: c.then! }, at);
+        last = ctx.dss.queueEdit({ kind: 'add', id, data: c.then! }, at);
         h.markRestored(c.guid, id, at);
       }
     }
     h.markUndone(runId, at);
+    // The run that consumes these edits carries the undo out (and can itself be undone).
+    if (last > 0) undosOf(ctx.dss.db).queued(runId, at, last);
   })();
   return preview;
 }

@@ -3,13 +3,10 @@
 // (an editor, the pairing flow, a conflict open); the first Tab reaches the skip link, and
 // the skip link keeps the screen; Escape and Cancel close the rename box with the focus
 // back on its button; buttons repeated on every device card are told apart by name.
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveSocat } from '../../main/app/demo';
-import { focused, freePort, go, startSession, type Session } from './harness';
+import { axe, focused, freePort, go, startSession, type Session } from './harness';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let s: Session;
 
 beforeAll(async () => {
@@ -26,31 +23,6 @@ afterAll(async () => {
 async function show(screen: string): Promise<void> {
   await s.page.goto(`${s.url}#/${screen}`);
   await s.page.locator(`#screen-heading:text-is("${screen[0]!.toUpperCase()}${screen.slice(1)}")`).waitFor();
-}
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** axe-core's serious and critical findings on the page as it is now, one line each. */
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const a = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Violation[] }> } }).axe;
-    const r = await a.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-      // Experimental in axe, and exactly what a speech-input user needs: a control's name
-      // contains its visible text.
-      rules: { 'label-content-name-mismatch': { enabled: true } },
-    });
-    return r.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} — ${n.target.join(' ')}`));
 }
 
 describe('axe-core on every screen', () => {

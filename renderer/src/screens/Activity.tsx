@@ -1,8 +1,10 @@
 // Activity: during a run, a progress bar per device and the current step; afterwards the
 // history of runs with their counts and any error in plain words. Edits made in Concord are
 // saved by runs of their own: those runs are not listed one by one; the edits between two
-// device syncs are one entry that names each change.
-import type { DeviceStatus, EditNote, RunSummary } from '../../../main/api/contract';
+// device syncs are one entry that names each change. A run that carried out "Undo this
+// sync" is an entry of its own, with "Undo this undo…" (sync-method.md: to undo an undo,
+// undo the run that reconciled it).
+import type { DeviceStatus, EditNote, RunView } from '../../../main/api/contract';
 import { useDevices, useHub, type RunProgress } from '../hooks';
 import { countsLine, deviceError, outcomeLabel, when } from '../words';
 import { UndoSync } from '../safety/UndoSync';
@@ -40,21 +42,21 @@ function fraction(p: RunProgress['per'][string]): number {
   }
 }
 
-type HistoryEntry = { kind: 'run'; run: RunSummary } | { kind: 'edits'; at: number; notes: { text: string; times: number }[]; runs: number };
+type HistoryEntry = { kind: 'run'; run: RunView } | { kind: 'edits'; at: number; notes: { text: string; times: number }[]; runs: number };
 
-/** A run that only saved edits made in Concord (no device, nothing wrong). */
-function editorOnly(r: RunSummary): boolean {
-  return r.devices.length === 0 && r.outcome === 'ok' && !r.error;
+/** A run that only saved edits made in Concord (no device, nothing wrong, no undo). */
+function editorOnly(r: RunView): boolean {
+  return r.devices.length === 0 && r.outcome === 'ok' && !r.error && r.undoOf.length === 0;
 }
 
 /** Runs and edit notes, newest first; edits (and the runs that only saved them) not separated
  *  by a device sync become one entry, repeats of the same edit counted. */
-export function historyEntries(runs: RunSummary[], edits: EditNote[]): HistoryEntry[] {
+export function historyEntries(runs: RunView[], edits: EditNote[]): HistoryEntry[] {
   // Only edits as old as the oldest run shown: older ones belong with runs not loaded.
   const oldest = runs.length > 0 ? Math.min(...runs.map((r) => r.startedAt)) : -Infinity;
   const items = [
-    ...runs.map((r) => ({ at: r.finishedAt, run: r, note: null as EditNote | null })),
-    ...edits.filter((e) => runs.length === 0 || e.at >= oldest).map((e) => ({ at: e.at, run: null as RunSummary | null, note: e })),
+    ...runs.map((r) => ({ at: r.finishedAt, run: r as RunView | null, note: null as EditNote | null })),
+    ...edits.filter((e) => runs.length === 0 || e.at >= oldest).map((e) => ({ at: e.at, run: null as RunView | null, note: e })),
   ].sort((a, b) => b.at - a.at);
   const out: HistoryEntry[] = [];
   for (const it of items) {
@@ -153,15 +155,22 @@ export function ActivityScreen({ run }: { run: RunProgress | null }) {
               );
             }
             const r = e.run;
+            const undid = r.undoOf.map((id) => history?.find((h) => h.id === id)).filter((h) => h !== undefined);
             return (
               <li key={r.id} className={`run ${r.outcome}`} data-run={r.id}>
                 <div className="run-head">
                   <strong>{when(r.finishedAt)}</strong> <span className={`badge ${r.outcome === 'ok' ? 'ok' : r.outcome === 'failed' ? 'bad' : 'warn'}`}>{outcomeLabel(r.outcome)}</span>
                   {r.conflicts > 0 && <span className="muted"> · {r.conflicts === 1 ? '1 conflict resolved' : `${r.conflicts} conflicts resolved`}</span>}
-                  <UndoSync runId={r.id} />
+                  {r.undoneAt !== null && <span className="badge warn undone-note">Undone {when(r.undoneAt)}</span>}
+                  <UndoSync runId={r.id} undo={r.undoOf.length > 0} />
                 </div>
                 {r.error && <p className="error-text">{r.error}</p>}
-                {r.devices.length === 0 && <p className="muted small">Edits made in Concord saved.</p>}
+                {r.undoOf.length > 0 && (
+                  <p className="small" data-testid="undo-of">
+                    {undid.length > 0 ? `Undid the ${undid.length === 1 ? 'sync' : 'syncs'} of ${undid.map((u) => when(u.finishedAt)).join(', ')}.` : 'Undid an earlier sync.'}
+                  </p>
+                )}
+                {r.devices.length === 0 && r.undoOf.length === 0 && <p className="muted small">Edits made in Concord saved.</p>}
                 <ul className="plain">
                   {r.devices.map((spid) => {
                     const c = r.counts[spid];

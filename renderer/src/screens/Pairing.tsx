@@ -340,48 +340,80 @@ function httpsOf(url: string | null, httpsUrl: string | null): string | null {
   return h.toString();
 }
 
+/** The login of a paired account, as a list and as a QR code: the server address (with the
+ *  encrypted one and its certificate's fingerprint, where the account offers them), the user
+ *  name and the password, then any rows of the kind of account (`children`). */
+function LoginFacts({ account, protocol, https, children }: { account: PairedAccount; protocol: 'SyncML' | 'CardDAV'; https: boolean; children?: ReactNode }) {
+  const server = (https ? account.httpsUrl : null) ?? account.url ?? '';
+  const fingerprint = https ? account.fingerprint : null;
+  const qrText = `${protocol} server: ${server}\nUser name: ${account.user}\nPassword: ${account.password}${fingerprint ? `\nCertificate SHA-256: ${fingerprint}` : ''}`;
+  const encrypted = https && account.httpsUrl;
+  return (
+    <div className="account-grid">
+      <dl className="facts account">
+        {encrypted && (
+          <div>
+            <dt>Server address, encrypted (HTTPS)</dt>
+            <dd>
+              <code data-testid="pair-https-url">{account.httpsUrl}</code>
+            </dd>
+          </div>
+        )}
+        {fingerprint && (
+          <div>
+            <dt>Certificate fingerprint (SHA-256)</dt>
+            <dd>
+              <code data-testid="pair-fingerprint" className="fingerprint">
+                {fingerprint}
+              </code>
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>{encrypted ? 'Server address, plain (HTTP)' : 'Server address (URL)'}</dt>
+          <dd>
+            <code data-testid="pair-url">{account.url}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>User name</dt>
+          <dd>
+            <code data-testid="pair-user">{account.user}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Password</dt>
+          <dd>
+            <code data-testid="pair-password">{account.password}</code>
+          </dd>
+        </div>
+        {children}
+      </dl>
+      <figure className="qr-figure">
+        <QrCode text={qrText} label={`QR code of the server address, user name and password for ${account.name}`} />
+        <figcaption className="muted small">A phone with a camera can scan these details.</figcaption>
+      </figure>
+    </div>
+  );
+}
+
 /** What to type into the device, once it is paired; focused so a screen reader reads it. */
 function AccountCard({ account, close }: { account: PairedAccount; close: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
-  const qrText = `SyncML server: ${account.url ?? ''}\nUser name: ${account.user}\nPassword: ${account.password}`;
   return (
     <div className="account-card" data-testid="pair-account">
       <h4 ref={heading} tabIndex={-1}>
         {account.name} is paired. Enter these in its sync settings:
       </h4>
-      <div className="account-grid">
-        <dl className="facts account">
-          <div>
-            <dt>Server address (URL)</dt>
-            <dd>
-              <code data-testid="pair-url">{account.url}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>User name</dt>
-            <dd>
-              <code data-testid="pair-user">{account.user}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>Password</dt>
-            <dd>
-              <code data-testid="pair-password">{account.password}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>Address book (database)</dt>
-            <dd>
-              <code>addressbook</code> (most names with “contact” or “card” work too)
-            </dd>
-          </div>
-        </dl>
-        <figure className="qr-figure">
-          <QrCode text={qrText} label={`QR code of the server address, user name and password for ${account.name}`} />
-          <figcaption className="muted small">A phone with a camera can scan these details.</figcaption>
-        </figure>
-      </div>
+      <LoginFacts account={account} protocol="SyncML" https={false}>
+        <div>
+          <dt>Address book (database)</dt>
+          <dd>
+            <code>addressbook</code> (most names with “contact” or “card” work too)
+          </dd>
+        </div>
+      </LoginFacts>
       <p className="muted small">
         Then start a sync on {account.name}. It syncs by itself whenever it connects. Write the password down now: Concord keeps only a check of it, so it is not shown
         again (pair the device again to choose a new one).
@@ -401,56 +433,12 @@ function CarddavCard({ account, close }: { account: PairedAccount; close: () => 
   useEffect(() => heading.current?.focus(), []);
   const server = account.httpsUrl ?? account.url ?? '';
   const host = server ? new URL(server).host : '';
-  const qrText = `CardDAV server: ${server}\nUser name: ${account.user}\nPassword: ${account.password}${account.fingerprint ? `\nCertificate SHA-256: ${account.fingerprint}` : ''}`;
   return (
     <div className="account-card" data-testid="pair-account">
       <h4 ref={heading} tabIndex={-1}>
         {account.name} is paired. Add a CardDAV account with these details:
       </h4>
-      <div className="account-grid">
-        <dl className="facts account">
-          {account.httpsUrl && (
-            <div>
-              <dt>Server address, encrypted (HTTPS)</dt>
-              <dd>
-                <code data-testid="pair-https-url">{account.httpsUrl}</code>
-              </dd>
-            </div>
-          )}
-          {account.fingerprint && (
-            <div>
-              <dt>Certificate fingerprint (SHA-256)</dt>
-              <dd>
-                <code data-testid="pair-fingerprint" className="fingerprint">
-                  {account.fingerprint}
-                </code>
-              </dd>
-            </div>
-          )}
-          <div>
-            <dt>{account.httpsUrl ? 'Server address, plain (HTTP)' : 'Server address (URL)'}</dt>
-            <dd>
-              <code data-testid="pair-url">{account.url}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>User name</dt>
-            <dd>
-              <code data-testid="pair-user">{account.user}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>Password</dt>
-            <dd>
-              <code data-testid="pair-password">{account.password}</code>
-            </dd>
-          </div>
-        </dl>
-        <figure className="qr-figure">
-          <QrCode text={qrText} label={`QR code of the server address, user name and password for ${account.name}`} />
-          <figcaption className="muted small">A phone with a camera can scan these details.</figcaption>
-        </figure>
-      </div>
+      <LoginFacts account={account} protocol="CardDAV" https />
       {account.fingerprint && (
         <p className="muted small">
           Concord makes its own certificate, so the device warns that it cannot check who the server is. Continue only if the fingerprint it shows is the one above.

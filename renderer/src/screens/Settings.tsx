@@ -1,10 +1,11 @@
 // Settings: LAN sync (on or off, and its port, switched now and kept for the next start),
-// where the data lives, starting with the login (the desktop app), and how long the history
-// is kept (later).
+// where the data lives, starting with the login (the desktop app), and the safety net: held
+// mass deletions, how long the history is kept, backups (SafetySettings.tsx).
 import { useEffect, useId, useState } from 'react';
 import type { Settings } from '../../../main/api/contract';
 import { request } from '../../api';
 import { announce, useHub } from '../hooks';
+import { SafetySections } from './SafetySettings';
 
 export function SettingsScreen() {
   const { value: settings, error, reload } = useHub('settings:get', {}, ['settings']);
@@ -33,11 +34,7 @@ export function SettingsScreen() {
             <p className="muted small">Back it up with your other files. Only one Concord can use it at a time.</p>
           </section>
           <LoginSection s={settings} />
-          <section className="panel" aria-labelledby="history-heading">
-            <h3 id="history-heading">History</h3>
-            <p>Concord keeps the history of every sync and every conflict.</p>
-            <p className="muted small">Choosing how long to keep it comes in a later version.</p>
-          </section>
+          <SafetySections s={settings.safety} reload={reload} />
         </>
       )}
     </section>

@@ -70,7 +70,16 @@ describe('concord runs / contacts (the safety net)', () => {
     expect(undo.stdout).toMatch(/Undone: 1 change/);
     const contacts = JSON.parse(concord('contacts', 'export').stdout) as { fn: string }[];
     expect(contacts.map((c) => c.fn)).toEqual(['Alfred Brendel']);
-    expect(concord('runs', 'list').stdout).toMatch(new RegExp(`^${runs[0]}\\t.*\\tundone `, 'm'));
+    const listed = concord('runs', 'list').stdout;
+    expect(listed).toMatch(new RegExp(`^${runs[0]}\\t.*\\tundone `, 'm'));
+    // The undo was carried out by a run of its own, named in the list (undo it to undo the undo).
+    expect(listed).toMatch(new RegExp(`^\\d+\\t.*\\tcarried out the undo of ${runs[0]}$`, 'm'));
+    // A bad command line is a usage error, not a guess.
+    for (const bad of [['runs', 'undo', 'x'], ['runs', 'undo'], ['runs', 'list', '--limit', '0'], ['runs', 'list', '--bogus'], ['holds', 'keep', 'a', 'b']]) {
+      const r = concord(...bad);
+      expect(r.code, bad.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/usage: concord/);
+    }
   }, 120_000);
 
   it('backs up, previews a restore and restores; lists and answers held deletions', async () => {

@@ -13,7 +13,7 @@ import { contactOf } from '../../../main/core/contact';
 import { Hub } from '../../../main/hub/hub';
 
 const TMP = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-const EXPECTED_TABLES = ['actions', 'carddav_books', 'carddav_cards', 'carddav_changes', 'conflicts', 'device_log', 'dup_keys', 'editor_queue', 'history', 'history_by_record', 'holds', 'maps', 'prefs', 'runs', 'sync_points', 'tombstones', 'truth'];
+const EXPECTED_TABLES = ['actions', 'carddav_books', 'carddav_cards', 'carddav_changes', 'conflicts', 'device_log', 'dup_keys', 'editor_queue', 'history', 'history_by_record', 'holds', 'maps', 'prefs', 'runs', 'sync_points', 'tombstones', 'truth', 'undos'];
 
 let dir: string;
 let file: string;

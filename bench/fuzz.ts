@@ -1,14 +1,15 @@
 // `node bin/run-ts.mjs bench/fuzz.ts [N]` (or `run()` from bench/run.ts): the fuzzers of
 // test/fuzz at 100,000 inputs per parser (CONCORD_FUZZ_N or the argument overrides), with
 // inputs per second, the slowest single input, heap growth and the failures found (shrunk).
-// The network targets run against a real hub on loopback; HTTP bodies go over one
-// keep-alive connection. Never exits non-zero for a finding: it reports them.
+// The network targets (SyncML, the UI API, CardDAV) run against real hubs on loopback; HTTP
+// bodies go over one keep-alive connection. Never exits non-zero for a finding: it reports them.
 // CONCORD_FUZZ_SEED picks the inputs (default: a new random seed each run, printed, so a
 // finding replays with CONCORD_FUZZ_SEED=<that seed>).
 import { randomInt } from 'node:crypto';
 import { describeFailures, runFuzz, summary, type FuzzStats, type FuzzTarget } from '../test/fuzz/lib/harness';
 import { apiHttpTarget, keepAliveClient, startFuzzHub, syncmlHttpTarget, syncmlServerTarget, WsClient, wsTarget } from '../test/fuzz/lib/net';
 import { atChannelTarget, atPhonebookTarget, atSessionTarget, syncmlWbxmlTarget, syncmlXmlTarget, vcardTarget } from '../test/fuzz/lib/parsers';
+import { davHttpTarget, davMergeTarget, davRequestTarget, davXmlTarget, startDavFuzzHub } from '../test/fuzz/lib/carddav';
 
 function count(): number {
   const arg = Number(process.argv[2]);
@@ -46,6 +47,8 @@ export async function run(): Promise<void> {
   await go(await atChannelTarget());
   await go(await atPhonebookTarget());
   await go(await atSessionTarget());
+  await go(davXmlTarget());
+  await go(davMergeTarget());
 
   const h = await startFuzzHub();
   const digest = h.hub.dss.stateDigest();
@@ -66,6 +69,21 @@ export async function run(): Promise<void> {
     console.log(`DSS after the network fuzzing: ${changed ? 'CHANGED (a rejected input changed it)' : 'unchanged'}; fuzzed requests accepted that change something: ${Object.keys(acc).length ? JSON.stringify(acc) : 'none'}`);
   } finally {
     await h.close();
+  }
+  // The CardDAV server: whole requests in process as an account that may change its own
+  // book, then over one keep-alive connection as one whose book must stay as it was.
+  const d = await startDavFuzzHub();
+  try {
+    await go(davRequestTarget(d));
+    const before = d.digest(['alice', 'bob']);
+    const c3 = keepAliveClient(Number(new URL(d.ep.url).port));
+    const accepted: Record<string, number> = {};
+    await go(davHttpTarget(d, c3, accepted), httpN);
+    c3.close();
+    const changed = d.digest(['alice', 'bob']) !== before;
+    console.log(`CardDAV books after the HTTP fuzzing: ${changed ? 'CHANGED (a refused request changed one)' : 'unchanged'}; accepted changes: ${Object.keys(accepted).length ? JSON.stringify(accepted) : 'none'}`);
+  } finally {
+    await d.close();
   }
   const failures = all.reduce((k, s) => k + s.failures.length, 0);
   const known = all.flatMap((s) => Object.entries(s.known).map(([k, v]) => `${s.name}: ${k} ×${v}`));

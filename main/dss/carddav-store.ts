@@ -11,6 +11,8 @@ export interface BookRow {
   displayname: string;
   revision: number;
   change_seq: number;
+  /** Tombstones up to this revision are pruned: an older sync token is refused. */
+  pruned_revision: number;
 }
 
 export interface CardRow {
@@ -34,14 +36,18 @@ export class CarddavStore {
   constructor(readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
-      book: p('SELECT spid, book_id, displayname, revision, change_seq FROM carddav_books WHERE spid = ?'),
+      book: p('SELECT spid, book_id, displayname, revision, change_seq, pruned_revision FROM carddav_books WHERE spid = ?'),
+      books: p('SELECT spid FROM carddav_books'),
+      oldTombstones: p('SELECT max(revision) AS r, count(*) AS n FROM carddav_cards WHERE spid = ? AND body IS NULL AND deleted_at < ?'),
+      pruneTombstones: p('DELETE FROM carddav_cards WHERE spid = ? AND body IS NULL AND deleted_at < ?'),
+      prunedUpTo: p('UPDATE carddav_books SET pruned_revision = max(pruned_revision, ?) WHERE spid = ?'),
       bookInsert: p('INSERT OR IGNORE INTO carddav_books (spid, book_id, displayname) VALUES (?, ?, ?)'),
       bookName: p('UPDATE carddav_books SET displayname = ? WHERE spid = ?'),
       bump: p('UPDATE carddav_books SET revision = revision + 1 WHERE spid = ? RETURNING revision'),
       bumpSeq: p('UPDATE carddav_books SET change_seq = change_seq + 1 WHERE spid = ? RETURNING change_seq'),
       card: p('SELECT href, etag, body, revision, is_group FROM carddav_cards WHERE spid = ? AND href = ?'),
-      cardPut: p(`INSERT INTO carddav_cards (spid, href, etag, body, revision, is_group) VALUES (?, ?, ?, ?, ?, ?)
-                  ON CONFLICT (spid, href) DO UPDATE SET etag = excluded.etag, body = excluded.body, revision = excluded.revision, is_group = excluded.is_group`),
+      cardPut: p(`INSERT INTO carddav_cards (spid, href, etag, body, revision, is_group, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (spid, href) DO UPDATE SET etag = excluded.etag, body = excluded.body, revision = excluded.revision, is_group = excluded.is_group, deleted_at = excluded.deleted_at`),
       live: p('SELECT href, etag, body, revision, is_group FROM carddav_cards WHERE spid = ? AND body IS NOT NULL'),
       liveMeta: p('SELECT href, etag FROM carddav_cards WHERE spid = ? AND body IS NOT NULL'),
       since: p('SELECT href, etag, body IS NULL AS gone FROM carddav_cards WHERE spid = ? AND revision > ?'),
@@ -53,6 +59,7 @@ export class CarddavStore {
       changesSeen: p('UPDATE carddav_changes SET seen = 1 WHERE spid = ? AND seq <= ?'),
       changesForget: p('DELETE FROM carddav_changes WHERE spid = ? AND seq <= ?'),
       changeCount: p('SELECT count(*) AS n FROM carddav_changes WHERE spid = ?'),
+      truthAt: p('SELECT updated_at FROM truth WHERE guid = ?'),
     };
   }
 
@@ -80,8 +87,28 @@ export class CarddavStore {
     return this.st.card.get(spid, href) as CardRow | undefined;
   }
 
-  putCard(spid: string, href: string, etag: string, body: string | null, revision: number, isGroup: boolean): void {
-    this.st.cardPut.run(spid, href, etag, body, revision, isGroup ? 1 : 0);
+  /** Writes a card; `body` null leaves a tombstone, deleted at `deletedAt` (default now). */
+  putCard(spid: string, href: string, etag: string, body: string | null, revision: number, isGroup: boolean, deletedAt?: number): void {
+    this.st.cardPut.run(spid, href, etag, body, revision, isGroup ? 1 : 0, body === null ? (deletedAt ?? Date.now()) : null);
+  }
+
+  /**
+   * Forgets the tombstones deleted before `before` (ms), in every book, and remembers per
+   * book the highest revision forgotten: a sync token below it can no longer be answered
+   * (RFC 6578 §3.2, DAV:valid-sync-token). Returns how many went.
+   */
+  pruneTombstones(before: number): number {
+    let gone = 0;
+    this.db.transaction(() => {
+      for (const { spid } of this.st.books.all() as { spid: string }[]) {
+        const old = this.st.oldTombstones.get(spid, before) as { r: number | null; n: number };
+        if (!old.n) continue;
+        this.st.pruneTombstones.run(spid, before);
+        this.st.prunedUpTo.run(old.r, spid);
+        gone += old.n;
+      }
+    })();
+    return gone;
   }
 
   liveCards(spid: string): CardRow[] {
@@ -120,6 +147,11 @@ export class CarddavStore {
 
   forgetChanges(spid: string, upTo: number): void {
     this.st.changesForget.run(spid, upTo);
+  }
+
+  /** When the truth last took this contact's data (ms), if it holds the contact. */
+  truthChangedAt(guid: string): number | undefined {
+    return (this.st.truthAt.get(guid) as { updated_at: number } | undefined)?.updated_at;
   }
 
   pendingChanges(spid: string): number {

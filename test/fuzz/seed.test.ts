@@ -2,6 +2,7 @@
 // one each run (so runs explore different inputs), never a fixed constant.
 import { describe, expect, it } from 'vitest';
 import { fuzzSeed } from '../../bench/fuzz';
+import { fuzzTestSeed } from './lib/harness';
 
 describe('fuzzSeed', () => {
   it('replays the seed given in CONCORD_FUZZ_SEED', () => {
@@ -15,5 +16,14 @@ describe('fuzzSeed', () => {
     const seeds = new Set(Array.from({ length: 20 }, () => fuzzSeed({})));
     expect(seeds.size).toBeGreaterThan(15);
     for (const s of seeds) expect(Number.isSafeInteger(s) && s > 0).toBe(true);
+  });
+});
+
+describe('fuzzTestSeed', () => {
+  it('is the test\'s own seed unless CONCORD_FUZZ_SEED replays one', () => {
+    expect(fuzzTestSeed(707, {})).toBe(707);
+    expect(fuzzTestSeed(707, { CONCORD_FUZZ_SEED: '' })).toBe(707);
+    expect(fuzzTestSeed(707, { CONCORD_FUZZ_SEED: '4242' })).toBe(4242);
+    expect(() => fuzzTestSeed(707, { CONCORD_FUZZ_SEED: 'x' })).toThrow(/CONCORD_FUZZ_SEED/);
   });
 });

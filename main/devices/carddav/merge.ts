@@ -31,8 +31,21 @@ function linesOf(body: string): Line[] {
 const FRAME = new Set(['BEGIN', 'END', 'VERSION']);
 const KEEP = new Set(['UID', 'PRODID', 'REV']);
 
-/** The merged card, or null when no line of the old card can be kept. */
-export function mergeCard(oldBody: string, newBody: string, version: string, region: string, truth: Contact): string | null {
+/**
+ * REV of a card the hub rewrites: the time the truth changed, in UTC. vCard 4.0's REV is a
+ * timestamp in the basic format (RFC 6350 §6.7.4: `20261203T124500Z`); vCard 3.0 allows
+ * either ISO 8601 form (RFC 2426 §3.6.4), and the hub writes the one the client's own REV
+ * used (Apple writes `2026-12-03T12:45:00Z`), the basic one when it had none.
+ */
+export function revValue(ms: number, version: string, clientRev?: string): string {
+  const iso = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const extended = version !== '4.0' && clientRev !== undefined && /^\d{4}-\d{2}-\d{2}/.test(clientRev.trim());
+  return extended ? iso : iso.replace(/[-:]/g, '');
+}
+
+/** The merged card, or null when no line of the old card can be kept. With `rev`, the
+ *  card's REV says `rev` (the old REV line replaced, or one added before END). */
+export function mergeCard(oldBody: string, newBody: string, version: string, region: string, truth: Contact, rev?: string): string | null {
   const meaning = new Map<string, Contact | null>();
   const one = (text: string): Contact | null => {
     if (!meaning.has(text)) {
@@ -56,9 +69,20 @@ export function mergeCard(oldBody: string, newBody: string, version: string, reg
   }
   if (used.size === 0) return null;
   const out: string[] = [];
+  let revDone = rev === undefined;
   for (let k = 0; k < old.length; k++) {
     const o = old[k]!;
-    if (o.name === 'END') out.push(...added);
+    if (o.name === 'END') {
+      out.push(...added);
+      if (!revDone) out.push(`REV:${rev}\r\n`);
+      revDone = true;
+    }
+    if (o.name === 'REV' && rev !== undefined) {
+      // One REV, the change time, where the client had its own.
+      if (!revDone) out.push(`${/^[A-Za-z0-9-]+\./.exec(o.text)?.[0] ?? ''}REV:${rev}${/\r?\n$/.exec(o.raw)?.[0] ?? '\r\n'}`);
+      revDone = true;
+      continue;
+    }
     if (FRAME.has(o.name) || KEEP.has(o.name) || used.has(k)) out.push(o.raw);
   }
   const merged = out.join('');

@@ -7,7 +7,7 @@ import { equalContacts, normalizeContact, type Contact } from '../../core/contac
 import type { ReportedRecord, Spid } from '../../core/types';
 import { parseVCard, writeVCard, type VCardVersion } from '../../core/vcard';
 import type { CarddavStore } from '../../dss/carddav-store';
-import { mergeCard } from './merge';
+import { mergeCard, revValue } from './merge';
 import type { PushOp, PushResult, Retrieved, SkippedRecord, SyncPoint } from '../../hub/sync-point';
 
 /** A strong ETag: the card's bytes decide it. */
@@ -23,6 +23,8 @@ export interface PointEnv {
   region(): string;
   /** The vCard version the hub writes a new card in (the account's clients' own). */
   version(): VCardVersion;
+  /** The clock, for a contact whose change time the truth does not say (default Date.now). */
+  now?(): number;
 }
 
 export class CarddavPoint implements SyncPoint {
@@ -82,13 +84,14 @@ export class CarddavPoint implements SyncPoint {
     if (change && !change.seen) return { op, ok: false, error: { code: 'busy', message: 'a client changed this card since the run read the book' } };
     const card = store.card(this.spid, href);
     if (op.action === 'DELETE') {
-      if (card?.body) store.putCard(this.spid, href, card.etag, null, revision, false);
+      if (card?.body) store.putCard(this.spid, href, card.etag, null, revision, false, this.env.now?.());
       return { op, ok: true, luid: href };
     }
     const data = op.data as Contact;
     let uid = op.guid;
     let version = this.env.version();
     let old: string | null = null;
+    let clientRev: string | undefined;
     if (card?.body) {
       try {
         const parsed = parseVCard(card.body);
@@ -96,14 +99,19 @@ export class CarddavPoint implements SyncPoint {
         // client wrote it, byte for byte.
         if (equalContacts(normalizeContact(parsed.contact, this.env.region()), data)) return { op, ok: true, luid: href };
         uid = parsed.uid ?? uid;
+        clientRev = parsed.rev;
         version = parsed.version === '4.0' ? '4.0' : '3.0';
         old = card.body;
       } catch {
         // an unreadable card is replaced by the truth's
       }
     }
-    const written = writeVCard(data, version, { uid, lineEnding: '\r\n' });
-    const body = (old !== null ? mergeCard(old, written, version, this.env.region(), data) : null) ?? written;
+    // The card the hub writes says when its data changed: REV is the time the truth took
+    // this contact's data (the run's commit), in UTC. A card the hub leaves alone (above)
+    // keeps the client's REV byte for byte.
+    const rev = revValue(store.truthChangedAt(op.guid) ?? this.env.now?.() ?? Date.now(), version, clientRev);
+    const written = writeVCard(data, version, { uid, rev, lineEnding: '\r\n' });
+    const body = (old !== null ? mergeCard(old, written, version, this.env.region(), data, rev) : null) ?? written;
     store.putCard(this.spid, href, etagOf(body), body, revision, false);
     return { op, ok: true, luid: href };
   }

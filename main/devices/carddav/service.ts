@@ -11,6 +11,7 @@ import type { SyncPoint } from '../../hub/sync-point';
 import type { DeviceRecord, RunSummary } from '../../hub/types';
 import { LoginLimiter } from '../syncml/auth';
 import { bookPath, carddavConfigOf, checkSecret, principalPath, ROOT, type CarddavConfig } from './account';
+import { addressDataRequest, shapeAddressData } from './address-data';
 import { CarddavPoint, etagOf } from './point';
 import { CARDDAV, child, children, CS, DAV, esc, parseXml, XmlError, type XNode } from './xml';
 
@@ -40,7 +41,22 @@ export interface CarddavOptions {
   /** A new account goes online this long after its first client's first request, or after
    *  that client's last write (default 2 s): see `firstContact`. */
   firstContactMs?: number;
+  /** How long a deleted card's tombstone is kept for sync-collection (default 90 days). */
+  keepTombstonesMs?: number;
+  /** The clock (default Date.now). */
+  now?: () => number;
 }
+
+/**
+ * Tombstones are kept 90 days, then pruned (RFC 6578 §3.2: the server decides how much
+ * change history it keeps; a token older than that is refused with DAV:valid-sync-token and
+ * the client starts again with an empty token). A time bound rather than a count, because it
+ * is the promise a user can understand: a phone or laptop that syncs at least once a quarter
+ * never has to list the whole book again, however many cards were deleted meanwhile; one
+ * left in a drawer longer does one full listing (cheap: ETags only) and converges.
+ */
+export const KEEP_TOMBSTONES_MS = 90 * 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 3600 * 1000;
 
 export interface DavReply {
   status: number;
@@ -109,6 +125,8 @@ export class CarddavService {
   private closed = false;
   /** Accounts no client has reached yet, each with its timer once one has. */
   private readonly waiting = new Map<Spid, NodeJS.Timeout | null>();
+  private readonly now: () => number;
+  private readonly pruneTimer: NodeJS.Timeout;
 
   constructor(
     private readonly hub: CarddavHub,
@@ -118,7 +136,13 @@ export class CarddavService {
     this.limiter = opts.limiter ?? new LoginLimiter();
     this.maxXml = opts.maxXmlBytes ?? 1_000_000;
     this.maxCard = opts.maxCardBytes ?? 2_000_000;
+    this.now = opts.now ?? Date.now;
     this.refresh();
+    this.pruneTombstones();
+    this.pruneTimer = setInterval(() => {
+      if (!this.closed) this.pruneTombstones();
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref?.();
     this.unsubscribe = hub.on('changed', (what) => {
       if (what === 'devices' && !this.closed) this.refresh();
     });
@@ -141,6 +165,7 @@ export class CarddavService {
           store: this.store,
           region: () => this.hub.region(),
           version: () => this.accountBySpid(d.spid)?.config.version ?? '3.0',
+          now: this.now,
         });
         this.points.set(d.spid, point);
         this.hub.attach(point);
@@ -172,6 +197,7 @@ export class CarddavService {
     this.closed = true;
     this.unsubscribe();
     if (this.runTimer) clearTimeout(this.runTimer);
+    clearInterval(this.pruneTimer);
     for (const timer of this.waiting.values()) if (timer) clearTimeout(timer);
     for (const spid of this.points.keys()) this.hub.detach(spid);
     this.points.clear();
@@ -219,12 +245,11 @@ export class CarddavService {
     });
     req.on('end', () => {
       if (over) return;
-      const url = new URL(req.url ?? '/', 'http://x');
       try {
         send(
           this.handle({
             method,
-            path: url.pathname,
+            path: new URL(req.url ?? '/', 'http://x').pathname,
             headers: req.headers as Record<string, string | undefined>,
             body: Buffer.concat(chunks).toString('utf8'),
             remote: req.socket.remoteAddress ?? '',
@@ -472,11 +497,15 @@ export class CarddavService {
     const book = bookPath(account.user);
     const prop = child(root, DAV, 'prop');
     const asked: XNode[] = prop ? prop.children : [{ ns: DAV, name: 'getetag', attrs: {}, children: [], text: '' }];
-    const wantsData = asked.some((a) => a.ns === CARDDAV && a.name === 'address-data');
+    const dataNode = asked.find((a) => a.ns === CARDDAV && a.name === 'address-data');
+    const wantsData = dataNode !== undefined;
+    // RFC 6352 §10.4: a media type, version and properties the client asks for.
+    const shape = dataNode ? addressDataRequest(dataNode) : null;
+    if (shape && 'unsupported' in shape) throw new DavError(415, shape.unsupported, { ns: CARDDAV, name: 'supported-address-data' });
     const cardTarget: Target = { kind: 'card', user: account.user, name: '' };
     const cardResponse = (c: CardRow) => {
       const extra = new Map<string, string>();
-      if (wantsData && c.body) extra.set(`${CARDDAV}|address-data`, esc(c.body));
+      if (wantsData && c.body) extra.set(`${CARDDAV}|address-data`, esc(shape ? shapeAddressData(c.body, shape) : c.body));
       return this.response(book + encodeName(c.href), this.props(cardTarget, account, c), asked, extra);
     };
     if (root.ns === CARDDAV && root.name === 'addressbook-multiget') {
@@ -508,6 +537,8 @@ export class CarddavService {
       if (given !== '') {
         const m = given.startsWith(TOKEN_PREFIX) ? /^([A-Za-z0-9_-]+)\/(\d+)$/.exec(given.slice(TOKEN_PREFIX.length)) : null;
         if (!m || m[1] !== b.book_id || Number(m[2]) > b.revision) throw new DavError(403, 'the sync token is not one of this address book', { ns: DAV, name: 'valid-sync-token' });
+        // Deletions before the token's time may be pruned: start again with an empty token.
+        if (Number(m[2]) < b.pruned_revision) throw new DavError(403, 'the sync token is older than the changes this address book keeps; sync again from scratch', { ns: DAV, name: 'valid-sync-token' });
         since = Number(m[2]);
       }
       const parts: string[] = [];
@@ -616,7 +647,7 @@ export class CarddavService {
     const spid = account.spid;
     this.store.db.transaction(() => {
       const revision = this.store.bump(spid);
-      this.store.putCard(spid, name, card.etag, null, revision, false);
+      this.store.putCard(spid, name, card.etag, null, revision, false, this.now());
       if (!card.is_group) this.logDeletion(spid, name);
     })();
     this.schedule();
@@ -675,6 +706,11 @@ export class CarddavService {
       if (!this.closed) void this.hub.sync().catch(() => undefined);
     }, wait);
     this.runTimer.unref?.();
+  }
+
+  /** Forgets tombstones older than the keep period (hourly, and at start). */
+  pruneTombstones(now = this.now()): number {
+    return this.store.pruneTombstones(now - (this.opts.keepTombstonesMs ?? KEEP_TOMBSTONES_MS));
   }
 
   /** Cards waiting to be reconciled, per account (for the UI and tests). */

@@ -48,8 +48,12 @@ function unescapeXml(s: string): string {
 
 function checkDepth(xml: string): void {
   let depth = 0;
-  const tag = /<(\/?)([A-Za-z_][^\s/>]*)[^>]*?(\/?)>/g;
-  for (let m = tag.exec(xml); m; m = tag.exec(xml)) {
+  // Comments, CDATA sections and processing instructions hold no elements, and a quoted
+  // attribute value may hold '>' and '</x>': neither may move the count (else text that
+  // looks like end tags would let real nesting past the bound).
+  const text = xml.replace(/<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)/g, '');
+  const tag = /<(\/?)([A-Za-z_][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>/g;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
     if (m[1]) depth -= 1;
     else if (!m[3]) {
       depth += 1;
@@ -72,33 +76,40 @@ export function parseXml(text: string): XNode {
   } catch (e) {
     throw new XmlError(`malformed XML: ${(e as Error).message}`);
   }
-  const roots = raw.map((r) => build(r, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]))).filter((n): n is XNode => n !== null);
+  const roots = raw.map((r) => build(r, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]), 1)).filter((n): n is XNode => n !== null);
   if (roots.length !== 1) throw new XmlError('the XML has no single document element');
   return roots[0]!;
 }
 
-function build(r: Raw, scope: Map<string, string>): XNode | null {
+function build(r: Raw, scope: Map<string, string>, depth: number): XNode | null {
   const key = Object.keys(r).find((k) => k !== ':@');
   if (!key || key === '#text' || key.startsWith('?') || key.startsWith('!')) return null;
+  // The bound again, on the tree itself: whatever the text scan above missed stops here.
+  if (depth > MAX_DEPTH) throw new XmlError(`the XML is nested deeper than ${MAX_DEPTH} elements`);
   const attrsRaw = (r[':@'] ?? {}) as Record<string, string>;
   let inner = scope;
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(attrsRaw)) {
     if (k === 'xmlns' || k.startsWith('xmlns:')) {
+      const uri = unescapeXml(v);
+      // Namespaces in XML §3: a prefix cannot be bound to the empty name.
+      if (k !== 'xmlns' && uri === '') throw new XmlError(`the namespace prefix ${k.slice(6)} is bound to an empty name`);
       if (inner === scope) inner = new Map(scope);
-      inner.set(k === 'xmlns' ? '' : k.slice(6), unescapeXml(v));
+      inner.set(k === 'xmlns' ? '' : k.slice(6), uri);
     } else attrs[k] = unescapeXml(v);
   }
   const colon = key.indexOf(':');
   const prefix = colon < 0 ? '' : key.slice(0, colon);
   const name = colon < 0 ? key : key.slice(colon + 1);
+  // A QName has one colon at most, and a local part (Namespaces in XML §4).
+  if (!name || name.includes(':') || (colon === 0)) throw new XmlError(`${key} is not an element name`);
   const ns = inner.get(prefix);
   if (ns === undefined && prefix !== '') throw new XmlError(`undeclared namespace prefix ${prefix}`);
   const node: XNode = { ns: ns ?? '', name, attrs, children: [], text: '' };
   for (const c of (r[key] ?? []) as Raw[]) {
     if ('#text' in c) node.text += unescapeXml(String(c['#text']));
     else {
-      const child = build(c, inner);
+      const child = build(c, inner, depth + 1);
       if (child) node.children.push(child);
     }
   }

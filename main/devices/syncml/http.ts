@@ -93,7 +93,16 @@ export async function startSyncmlEndpoint(hub: SyncmlHub, opts: EndpointOptions)
   });
   const carddav = opts.carddav !== false && 'dss' in hub ? new CarddavService(hub as unknown as CarddavHub, typeof opts.carddav === 'object' ? opts.carddav : {}) : null;
   httpServer.on('request', (req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x');
+    // A request target the URL parser refuses (`//%EF%BF%BD/x` reads as a bad host name)
+    // is a 400, not an exception that would end the hub.
+    let u: URL;
+    try {
+      u = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('bad request target\n');
+      return;
+    }
     if (carddav && CarddavService.routes(u.pathname)) return carddav.serve(req, res);
     const send = (status: number, type: string, body: Uint8Array | string) => {
       if (res.headersSent) return;

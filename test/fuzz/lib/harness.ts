@@ -180,6 +180,16 @@ export function summary(s: FuzzStats): string {
   );
 }
 
+/** The seed of a fuzz test: CONCORD_FUZZ_SEED when given (to replay what the benchmark,
+ *  bench/fuzz.ts, found with that seed), otherwise the test's own fixed seed. */
+export function fuzzTestSeed(fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.CONCORD_FUZZ_SEED;
+  if (given === undefined || given === '') return fallback;
+  const v = Number(given);
+  if (!Number.isSafeInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`CONCORD_FUZZ_SEED must be an integer from 0 to ${0xffffffff}, not "${given}"`);
+  return v;
+}
+
 /** How many inputs per parser: CONCORD_FUZZ_N, default 5000. */
 export function fuzzCount(fallback = 5000): number {
   const v = Number(process.env.CONCORD_FUZZ_N);

@@ -64,8 +64,11 @@ describe('Apple-style cards', () => {
     expect(after.text).toContain('X-SOCIALPROFILE');
     expect(after.text).toContain('UID:5C2A0D44-1D33-4B2E-9C43-7C6D2A0F1E01');
     expect(after.headers.get('etag')).not.toBe(put.headers.get('etag'));
-    // Only the changed line is new: every other line is the client's, byte for byte.
-    expect(after.text).toBe(APPLE.replace('END:VCARD', 'TITLE:Pianist\r\nEND:VCARD'));
+    // Only the changed line and REV (the change time, in the client's own ISO 8601 form)
+    // are new: every other line is the client's, byte for byte.
+    const rev = /^REV:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)\r$/m.exec(after.text)?.[1];
+    expect(rev).toBe(new Date(Math.floor(t.hub.contacts()[0]!.updatedAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+    expect(after.text).toBe(APPLE.replace('REV:2026-01-01T00:00:00Z', `REV:${rev}`).replace('END:VCARD', 'TITLE:Pianist\r\nEND:VCARD'));
     // The client's stale write is refused.
     expect((await dav(t.base, 'PUT', href, { auth: A, body: APPLE, headers: { 'if-match': put.headers.get('etag')! } })).status).toBe(412);
   });

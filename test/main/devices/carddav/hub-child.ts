@@ -8,13 +8,15 @@
 //   state   → "STATE <json>" at once, no run: the truth's contacts, each account's book
 //             (href, etag, body) and its pending actions (action, guid).
 // Environment:
-//   CONCORD_FIRST_CONTACT_MS, CONCORD_DEBOUNCE_MS  the CardDAV service's options.
+//   CONCORD_FIRST_CONTACT_MS, CONCORD_DEBOUNCE_MS, CONCORD_MAX_DELAY_MS  the CardDAV
+//     service's options.
 //   CONCORD_HALT_AT  stop dead (print "AT <where>", then block until killed) at a moment of
 //     the first run that carries a client's change:
 //       retrieve  a CardDAV book's changes were read, nothing committed;
 //       commit    the run's commit (truth and action tables) is done, nothing pushed;
 //       push      inside a book's push transaction: cards and acknowledgements written,
 //                 not committed;
+//       push2     likewise in the second transaction of a push (the first is committed);
 //       finish    the push to a book is committed, its change log not yet forgotten.
 import fs from 'node:fs';
 import { Hub } from '../../../../main/hub/hub';
@@ -37,6 +39,7 @@ const spidOf = (user: string) => hub.devices().find((d) => carddavConfigOf(d)?.u
 const haltAt = process.env.CONCORD_HALT_AT;
 let halted = false;
 let runHasChange = false;
+let batches = 0;
 /** Stops the process dead where it is: no await returns, no transaction ends. */
 function halt(where: string): void {
   if (halted || haltAt !== where || !runHasChange) return;
@@ -59,7 +62,7 @@ if (haltAt) {
       push: (ops: Parameters<SyncPoint['push']>[0], onAcks: Parameters<SyncPoint['push']>[1]) =>
         p.push(ops, (results) => {
           onAcks(results);
-          halt('push');
+          halt(++batches === 1 ? 'push' : 'push2');
         }),
       finish: async (completed: boolean) => {
         halt('finish');
@@ -73,8 +76,15 @@ if (haltAt) {
   });
 }
 
-const envMs = (name: string) => (process.env[name] ? { [name === 'CONCORD_DEBOUNCE_MS' ? 'debounceMs' : 'firstContactMs']: Number(process.env[name]) } : {});
-const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: Number(port), carddav: { ...envMs('CONCORD_FIRST_CONTACT_MS'), ...envMs('CONCORD_DEBOUNCE_MS') } });
+const options: Record<string, number> = {};
+for (const [name, option] of [
+  ['CONCORD_FIRST_CONTACT_MS', 'firstContactMs'],
+  ['CONCORD_DEBOUNCE_MS', 'debounceMs'],
+  ['CONCORD_MAX_DELAY_MS', 'maxDelayMs'],
+] as const) {
+  if (process.env[name]) options[option] = Number(process.env[name]);
+}
+const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: Number(port), carddav: options });
 process.stdout.write(`READY ${ep.url.replace(/\/syncml$/, '')}\n`);
 
 let buf = '';

@@ -1,7 +1,8 @@
 // The hub SIGKILLed during a run (the debounced run after a client's PUTs, which writes the
 // other account's book in its own transaction), stopped dead at each moment in turn: after
 // the book's changes were read, after the run's commit, inside the book's push transaction,
-// and after the push committed but before the change log was forgotten. After a restart the
+// and after the push committed but before the change log was forgotten; and in the second
+// transaction of a push too large for one (the first stays committed). After a restart the
 // DSS is consistent (the run all or nothing, the book plus its pending actions is the
 // truth); the next run and the next vdirsyncer sync converge with no duplicates; a stale
 // If-Match gets 412.
@@ -27,7 +28,7 @@ const LOGINS: [string, string][] = [
   ['alice', 'secret1'],
   ['bob', 'secret2'],
 ];
-const ENV = { CONCORD_FIRST_CONTACT_MS: '200', CONCORD_DEBOUNCE_MS: '800' };
+const ENV = { CONCORD_FIRST_CONTACT_MS: '200', CONCORD_DEBOUNCE_MS: '800', CONCORD_MAX_DELAY_MS: '20000' };
 /** Where the hub stops dead, and what of the run must be there after the restart. */
 const MOMENTS = [
   { at: 'retrieve', inTruth: false, inBook: false },
@@ -128,5 +129,50 @@ describe.skipIf(!has('vdirsyncer'))('the hub SIGKILLed during a run', () => {
     const r = await dav(h.base, 'PUT', `/dav/alice/contacts/${stale.href}`, { auth: A, body: stale.body.replace(/^FN:.*$/m, 'FN:Stale Write'), headers: { 'if-match': stale.etag } });
     expect(r.status).toBe(412);
     expect((await state(h)).books.alice!.some((c) => c.body.includes('Stale Write'))).toBe(false);
+  }, 60_000);
+
+  it('stopped dead in the second transaction of a large push: the first stays, the rest is pending, then converges', async () => {
+    await h!.kill();
+    h = await startChild(data, LOGINS, { ...ENV, CONCORD_HALT_AT: 'push2' }, port);
+    // bob uploads more cards than one push transaction holds (four connections at once).
+    const N = 520;
+    let next = 0;
+    const worker = async (c: HubChild) => {
+      while (next < N) {
+        const i = next++;
+        const r = await dav(c.base, 'PUT', `/dav/bob/contacts/big${i}.vcf`, { auth: B, body: card(`big${i}`, `Big${i} Batch`, `+44 20 7946 ${String(6000 + i)}`), headers: { 'if-none-match': '*' } });
+        expect(r.status).toBe(201);
+      }
+    };
+    await Promise.all([worker(h), worker(h), worker(h), worker(h)]);
+    expect(await h.line()).toBe('AT push2');
+    await h.kill();
+
+    h = await startChild(data, LOGINS, ENV, port);
+    const after = await state(h);
+    const big = (list: string[]) => list.filter((f) => /"Big\d+ Batch"/.test(f)).length;
+    expect(big(truthFields(after))).toBe(N);
+    expect(big(bookFields(after, 'bob'))).toBe(N);
+    // The first transaction's cards and acknowledgements are there, the second's are not:
+    // what it held is still pending for alice.
+    const onAlice = big(bookFields(after, 'alice'));
+    expect(onAlice).toBeGreaterThan(0);
+    expect(onAlice).toBeLessThan(N);
+    const adds = after.pending.alice!.filter((p) => p.action === 'ADD').length;
+    expect(onAlice + adds).toBe(N);
+    expect(after.books.alice!.length).toBe(after.truth.length - adds);
+
+    await h.ask('export', 'TRUTH');
+    const sync = await vdirsyncerAgain(vds);
+    expect(sync.rc, sync.out).toBe(0);
+    const fin = await state(h);
+    expected += N;
+    expect(fin.truth).toHaveLength(expected);
+    const truth = truthFields(fin);
+    expect(new Set(truth).size).toBe(truth.length);
+    expect(bookFields(fin, 'alice')).toEqual(truth);
+    expect(bookFields(fin, 'bob')).toEqual(truth);
+    expect(folderFields(local)).toEqual(truth);
+    expect(fin.pending.alice).toHaveLength(0);
   }, 60_000);
 });

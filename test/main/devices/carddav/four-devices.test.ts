@@ -121,10 +121,16 @@ describe.skipIf(!hasSyncEvolution() || !has('vdirsyncer') || !haveSocat)('a Sync
   };
 
   beforeAll(async () => {
-    t = await startHub('four', [
-      ['alice', 'secret1'],
-      ['bob', 'secret2'],
-    ]);
+    // A run waits for a client's quiet moment of 1.5 s: one vdirsyncer sync is one run,
+    // whatever the machine's load.
+    t = await startHub(
+      'four',
+      [
+        ['alice', 'secret1'],
+        ['bob', 'secret2'],
+      ],
+      { debounceMs: 1500, maxDelayMs: 20_000 },
+    );
     const sam = pairSyncmlDevice(t.hub, 'Laptop', 'sam', 'pw-sam').spid;
     phone = await phoneOnPty(t.dir, { charsets: ['GSM', 'UCS2'] });
     // The handset's own two contacts.

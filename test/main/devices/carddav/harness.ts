@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Hub } from '../../../../main/hub/hub';
 import { startSyncmlEndpoint, type SyncmlEndpoint } from '../../../../main/devices/syncml/http';
 import { pairCarddavAccount } from '../../../../main/devices/carddav/pair';
+import type { CarddavOptions } from '../../../../main/devices/carddav/service';
 
 export const CARDDAV_TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/tools/carddav');
 export const SEVO_TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/tools/syncevolution');
@@ -20,12 +21,12 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startHub(tag: string, accounts: [user: string, pass: string][]): Promise<TestHub> {
+export async function startHub(tag: string, accounts: [user: string, pass: string][], carddav: CarddavOptions = {}): Promise<TestHub> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `concord-carddav-${tag}-`));
   const hub = Hub.open({ dataDir: path.join(dir, 'hub'), region: 'GB' });
   const spids: Record<string, string> = {};
   for (const [user, pass] of accounts) spids[user] = pairCarddavAccount(hub, `Book of ${user}`, user, pass).spid;
-  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, carddav: { firstContactMs: 300 } });
+  const ep = await startSyncmlEndpoint(hub, { host: '127.0.0.1', port: 0, carddav: { firstContactMs: 300, ...carddav } });
   const base = ep.url.replace(/\/syncml$/, '');
   return {
     hub,

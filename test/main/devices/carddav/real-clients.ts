@@ -29,6 +29,11 @@ export function vdirsyncer(url: string, user: string, pass: string, dir: string,
   return run('bash', [path.join(CARDDAV_TOOLS, 'vdirsyncer-sync.sh'), url, user, pass, dir], { VDS_STATE: state, ...env });
 }
 
+/** Another sync of a pair vdirsyncer-sync.sh set up in `state` (no discovery: one process). */
+export function vdirsyncerAgain(state: string) {
+  return run('vdirsyncer', ['-v', 'WARNING', 'sync', 'sync'], { VDIRSYNCER_CONFIG: path.join(state, 'config') });
+}
+
 export function syncevolution(url: string, user: string, pass: string, dir: string, state: string, mode = 'two-way') {
   return run('bash', [path.join(SEVO_TOOLS, 'carddav-client.sh'), url, user, pass, dir, mode], { SE_STATE: state });
 }

@@ -59,9 +59,13 @@ function waitFor(pred: () => Promise<boolean>, ms: number, what: string): Promis
 export async function startPrivateBus(): Promise<PrivateBus> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-dbus-'));
   const address = `unix:path=${path.join(dir, 'bus')}`;
-  const daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=${address}`], { stdio: 'ignore' });
+  // dbus-daemon prints its address once it listens: the socket file alone appears at bind,
+  // before listen, and a connection then is refused.
+  const daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1', `--address=${address}`], { stdio: ['ignore', 'pipe', 'ignore'] });
   const children: ChildProcess[] = [daemon];
-  await waitFor(async () => fs.existsSync(path.join(dir, 'bus')), 5000, 'dbus-daemon');
+  let listening = false;
+  daemon.stdout!.once('data', () => (listening = true));
+  await waitFor(async () => listening, 5000, 'dbus-daemon');
   const bus = await connectBus(address);
   const env = { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: address, DBUS_SESSION_BUS_ADDRESS: address };
   const hasName = async (name: string) => {

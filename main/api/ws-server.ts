@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LIMITS, type ErrorCode, type WsMessage } from './contract';
+import { contentSecurityPolicy } from './csp';
 import type { ApiLike } from './handlers';
 
 export interface ServerOptions {
@@ -44,21 +45,6 @@ export function tokenMatches(given: string | null | undefined, token: string): b
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
-}
-
-/** The page may load only its own scripts and styles and talk only to its own server. */
-export function contentSecurityPolicy(host: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ws://${host}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 const TYPES: Record<string, string> = {
@@ -96,7 +82,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   const securityHeaders = (res: http.ServerResponse) => {
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(`${host}:${port}`));
+    // The page talks only to its own server.
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(`'self' ws://${host}:${port}`));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // The token is in the page's URL: never send it on as a referrer.
     res.setHeader('Referrer-Policy', 'no-referrer');

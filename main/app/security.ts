@@ -3,6 +3,7 @@
 // isolation, sandbox, no Node in the page, a strict CSP, navigation, new windows and
 // permission requests denied. (Signal and several templates ship `sandbox: false`; not us.)
 import type { BrowserWindowConstructorOptions } from 'electron';
+import { contentSecurityPolicy } from '../api/csp';
 
 /** The renderer is served from this privileged custom scheme, never from file://, so the
  *  page has a real origin and cannot read the disk by URL. */
@@ -12,18 +13,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
 
 /** Only the app's own scripts and styles; no network at all (the preload carries the API). */
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export const CSP = contentSecurityPolicy("'none'");
 
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {

@@ -5,7 +5,8 @@
 // back on its button; buttons repeated on every device card are told apart by name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveSocat } from '../../main/app/demo';
-import { axe, focused, freePort, go, startSession, type Session } from './harness';
+import { freePort } from '../lib/process';
+import { axe, focused, go, startSession, type Session } from './harness';
 
 let s: Session;
 

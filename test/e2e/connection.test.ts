@@ -2,49 +2,26 @@
 // says so and what to do (instead of "trying again" for ever); a stopped hub says it is not
 // running and keeps the last list on screen, read-only; started again (same address, kept
 // in the data folder), the page reconnects by itself.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openChromium } from '../lib/browser';
+import { serveHub, type Served } from '../lib/serve';
+import { tmpDir } from '../lib/tmp';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const dirs: string[] = [];
-const children: ChildProcess[] = [];
-let context: BrowserContext | undefined;
+let browser: Awaited<ReturnType<typeof openChromium>> | undefined;
 
 afterAll(async () => {
-  await context?.close();
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await browser?.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function serve(dataDir: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['bin/concord.mjs', 'serve', '--data', dataDir, '--no-phones'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const end = Date.now() + 90_000;
-  while (!/running at \S+/.test(out)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`concord serve printed no URL:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: /running at (\S+)/.exec(out)![1]!,
-    stop: () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+/** The hub on `dataDir` at the address kept there (no --port: the same one each start). */
+const serve = (dataDir: string): Promise<Served> => serveHub(['--data', dataDir, '--no-phones']);
 
 describe('the browser UI when the hub is away', () => {
   it('says a wrong token is wrong, and a stopped hub is not running, keeping the list read-only', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-conn-'));
+    const dataDir = tmpDir('e2e-conn');
     dirs.push(dataDir);
     let hub = await serve(dataDir);
     const url = new URL(hub.url);
@@ -54,12 +31,8 @@ describe('the browser UI when the hub is away', () => {
       expect(r.status).toBe(200);
     }
 
-    context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'concord-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
+    browser = await openChromium(undefined, { viewport: { width: 1280, height: 860 } });
+    const { context } = browser;
 
     // ---- an old token: said plainly, with what to do, and not retried for ever --------------
     const stale = await context.newPage();

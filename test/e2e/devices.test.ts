@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { create } from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, focused, freePort, go, startSession, type Session } from './harness';
+import { freePort } from '../lib/process';
+import { ROOT, focused, go, startSession, type Session } from './harness';
 
 const SHOTS = path.join(ROOT, 'test-output', 'e2e-devices', new Date().toISOString().replace(/[:.]/g, '-'));
 let s: Session;

@@ -3,19 +3,17 @@
 // same the hub reports in Settings), the steps for each kind of client and a QR code of it
 // all; the focus lands on what to type; axe-core finds no serious or critical violation.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { create } from 'qrcode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Settings } from '../../main/api/contract';
-import { ROOT, focused, freePort, go, startSession, type Session } from './harness';
+import { freePort } from '../lib/process';
+import { ROOT, axe, focused, go, startSession, type Session } from './harness';
 
 /** The CardDAV server is its own part of the hub; without it in this build the request
  *  answers "not available" and there is no flow to test. */
 const HAVE_CARDDAV = existsSync(path.join(ROOT, 'main', 'devices', 'carddav', 'pair.ts'));
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let s: Session;
 let lanPort: number;
 
@@ -28,27 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.close();
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core's serious and critical findings on the page as it is now, one line each. */
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const a = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Violation[] }> } }).axe;
-    const r = await a.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-      rules: { 'label-content-name-mismatch': { enabled: true } },
-    });
-    return r.violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} — ${n.target.join(' ')}`));
-}
 
 it.skipIf(!HAVE_CARDDAV)('pairs a CardDAV app: URL, HTTPS URL and fingerprint, user, password, steps per client and a QR code', async () => {
   const { page } = s;

@@ -3,16 +3,17 @@
 // "Keep them" gives the phone its contacts back; then a sync is undone from Activity. The
 // hub, its simulated devices and the UI server run in this process, so the test drives the
 // devices and the browser drives the UI.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../main/api/handlers';
 import { startServer, type RunningServer } from '../../main/api/ws-server';
 import { ensureRendererBuilt, RENDERER_DIST } from '../../main/app/serve';
 import { SimulatedDevice } from '../../main/devices/simulated/device';
 import { Hub } from '../../main/hub/hub';
+import { openChromium } from '../lib/browser';
+import { tmpDir } from '../lib/tmp';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'e2e-safety', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -22,7 +23,7 @@ let dataDir: string;
 let hub: Hub;
 let api: Api;
 let server: RunningServer;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof openChromium>>;
 let page: Page;
 const phone = new SimulatedDevice({ spid: 'phone', initial: people });
 const laptop = new SimulatedDevice({ spid: 'laptop' });
@@ -30,7 +31,7 @@ const laptop = new SimulatedDevice({ spid: 'laptop' });
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   await ensureRendererBuilt(() => undefined);
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-safety-'));
+  dataDir = tmpDir('e2e-safety');
   hub = Hub.open({ dataDir, region: 'GB' });
   for (const [d, name] of [[phone, 'Phone'], [laptop, 'Laptop']] as const) {
     hub.pairDevice({ spid: d.spid, name, kind: 'simulated', link: 'simulated', changeTracking: 'log' });
@@ -39,18 +40,12 @@ beforeAll(async () => {
   await hub.sync();
   api = new Api({ hub, dataDir });
   server = await startServer({ api, staticDir: RENDERER_DIST, port: 0 });
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'concord-chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  browser = await openChromium(undefined, { viewport: { width: 1280, height: 860 } });
+  page = browser.page;
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   api?.dispose();
   await hub?.close();

@@ -6,16 +6,17 @@
 // "Back up now"; every value still there after the hub restarts; then a sync undone from
 // Activity, and that undo undone, which brings back the state before the first undo. The
 // hub runs in this process, so the test drives the devices and the browser drives the UI.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../main/api/handlers';
 import { startServer, type RunningServer } from '../../main/api/ws-server';
 import { ensureRendererBuilt, RENDERER_DIST } from '../../main/app/serve';
 import { SimulatedDevice } from '../../main/devices/simulated/device';
 import { Hub } from '../../main/hub/hub';
+import { openChromium } from '../lib/browser';
+import { tmpDir } from '../lib/tmp';
 import { axe } from './harness';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -26,6 +27,7 @@ let dataDir: string;
 let hub: Hub;
 let api: Api;
 let server: RunningServer;
+let browser: Awaited<ReturnType<typeof openChromium>>;
 let context: BrowserContext;
 let page: Page;
 const phone = new SimulatedDevice({ spid: 'phone', initial: people });
@@ -55,17 +57,12 @@ async function closeHub(): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   await ensureRendererBuilt(() => undefined);
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-settings-'));
+  dataDir = tmpDir('e2e-settings');
   await openHub();
   await hub.sync();
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'concord-chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-    // Only to inject axe-core into a page whose CSP (rightly) allows no foreign script.
-    bypassCSP: true,
-  });
+  // bypassCSP only to inject axe-core into a page whose CSP (rightly) allows no foreign script.
+  browser = await openChromium(undefined, { viewport: { width: 1280, height: 860 }, bypassCSP: true });
+  context = browser.context;
   await context.grantPermissions(['notifications']);
   // The page's Notification, recorded: its permission starts as the browser's "not asked
   // yet" (kept in the page's storage, so a reload remembers the answer), asking records
@@ -91,12 +88,11 @@ beforeAll(async () => {
     }
     Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true, writable: true });
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  page = browser.page;
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await closeHub();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -1,39 +1,22 @@
 // The whole app in a real browser: Debian's Chromium driven by playwright-core against
 // `concord serve --demo` started as a child process. Screenshots of every screen are saved
 // under the folder printed at the start.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, go as goTo, startSession, type Session } from './harness';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'e2e', new Date().toISOString().replace(/[:.]/g, '-'));
 
-let child: ChildProcess;
-let stdout = '';
-let url = '';
-let context: BrowserContext;
+let s: Session;
 let page: Page;
-
-/** `concord serve` through the CLI once the lead has wired it; the module directly until then. */
-function serveCommand(dataDir: string): string[] {
-  const cli = path.join(ROOT, 'main', 'cli', 'main.ts');
-  const wired = existsSync(cli) && readFileSync(cli, 'utf8').includes('runServe');
-  const common = ['serve', '--demo', '--data', dataDir, '--port', '0'];
-  return wired ? ['bin/concord.mjs', ...common] : ['bin/run-ts.mjs', 'main/app/serve.ts', ...common];
-}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-async function go(screen: string): Promise<void> {
-  await page.click(`nav [data-screen=${screen}]`);
-  await page.waitForSelector(`#screen-heading:text-is("${screen[0]!.toUpperCase()}${screen.slice(1)}")`);
-}
+const go = (screen: string): Promise<void> => goTo(page, screen);
 
 async function search(q: string): Promise<void> {
   await page.getByRole('searchbox').fill(q);
@@ -47,44 +30,19 @@ async function waitForRunToFinish(): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   console.log(`UI screenshots: ${SHOTS}`);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'concord-e2e-'));
-  child = spawn(process.execPath, serveCommand(dataDir), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (d) => process.stderr.write(d));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`concord serve printed no URL:\n${stdout}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const m = /Concord hub running at (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`concord serve exited (${code}):\n${stdout}`)));
-  });
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'concord-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-    acceptDownloads: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  // Serial ports watched, as a user's `concord serve --demo` does.
+  s = await startSession({ args: ['--demo'], phones: true });
+  page = s.page;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await s?.close();
 });
 
 describe('concord serve --demo in Chromium', () => {
   it('walks through every screen', async () => {
     // ---- contacts list -----------------------------------------------------------------
-    await page.goto(url);
+    await page.goto(s.url);
     await expect.poll(() => page.getByTestId('contact-count').textContent()).toMatch(/^\d+ contacts$/);
     const total = Number((await page.getByTestId('contact-count').textContent())!.split(' ')[0]);
     expect(total).toBeGreaterThanOrEqual(30);
@@ -228,9 +186,7 @@ describe('concord serve --demo in Chromium', () => {
   }, 240_000);
 
   it('stops cleanly on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
-    expect(code).toBe(0);
-    expect(stdout).toContain('Concord hub stopped.');
+    expect(await s.hub.stop()).toBe(0);
+    expect(s.hub.output()).toContain('Concord hub stopped.');
   });
 });

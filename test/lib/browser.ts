@@ -7,9 +7,11 @@ import { tmpDir } from './tmp';
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = (): boolean => fs.existsSync(CHROMIUM);
 
-/** Headless Chromium on a fresh profile, its first page at `url`; `close` removes the profile. */
+/** Headless Chromium on a fresh profile, its first page at `url` (left blank without one, for
+ *  a test that sets the context up before the first load); a page's uncaught errors are
+ *  printed; `close` removes the profile. */
 export async function openChromium(
-  url: string,
+  url?: string,
   opts: { viewport?: { width: number; height: number }; bypassCSP?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = tmpDir('chromium');
@@ -21,7 +23,8 @@ export async function openChromium(
     bypassCSP: opts.bypassCSP ?? false,
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url);
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  if (url !== undefined) await page.goto(url);
   return {
     context,
     page,

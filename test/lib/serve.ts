@@ -22,8 +22,9 @@ export interface Served {
   stop(): Promise<number | null>;
 }
 
-/** `concord serve ARGS…`, once it prints the UI's address (90 s at most). */
-export async function serveHub(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
+/** `concord serve ARGS…`, once it prints the UI's address (90 s at most); `echoStderr` also
+ *  copies what it says on stderr to the test's stderr as it comes. */
+export async function serveHub(args: string[], opts: { env?: NodeJS.ProcessEnv; echoStderr?: boolean } = {}): Promise<Served> {
   const child = spawn(process.execPath, ['bin/concord.mjs', 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   started.add(child);
   let out = '';
@@ -38,7 +39,10 @@ export async function serveHub(args: string[], opts: { env?: NodeJS.ProcessEnv }
       resolve(m[1]!);
     };
     child.stdout!.on('data', take);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (opts.echoStderr) process.stderr.write(d);
+    });
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`concord serve exited (${code}):\n${out}`));

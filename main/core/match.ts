@@ -24,7 +24,7 @@ export function matchAdded(run: RunState): void {
   // sync of 100,000 does not hold every record's keys at once.
   let addKeys: string[][] = [];
   let known: Map<string, Guid[]> | undefined;
-  for (const [i, { p, luid, data, deletedHere, deleteBases }] of unknownAdds.entries()) {
+  for (const [i, { p, luid, data, fullName, deletedHere, deleteBases }] of unknownAdds.entries()) {
     if (i % ADD_CHUNK === 0) {
       addKeys = unknownAdds.slice(i, i + ADD_CHUNK).map((u) => indexKeys(u.data));
       known = unknownAdds.length >= 16 ? knownKeys(ov, addKeys) : undefined;
@@ -34,7 +34,7 @@ export function matchAdded(run: RunState): void {
     if (!match) {
       const rec = recoverRecord({ pending: null, state: 'ADDED', duplicate: false, changeTracking: p.changeTracking });
       plan.rows.push({ spid, luid, row: rec.row });
-      run.added.push({ spid, luid, priority: p.priority, data, capacity: p.capacity, editor: false });
+      run.added.push({ spid, luid, priority: p.priority, data, ...(fullName ? { fullName } : {}), capacity: p.capacity, editor: false });
       countIncoming(run, spid, 'add');
       continue;
     }

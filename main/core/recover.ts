@@ -15,6 +15,7 @@ import {
   countIncoming,
   newRunState,
   prepare,
+  typedName,
   type ConflictDraft,
   type RunInput,
   type RunState,
@@ -168,7 +169,10 @@ export function recover(view: DssView, input: RunInput): RunState {
         // this run are in the truth (a record another device or the editor changes in this
         // run may become its duplicate).
         if (r.state === 'UPDATED') plan.rows.push({ spid, luid: r.luid, row: 'ignored' });
-        if (data) run.unknownAdds.push({ p, luid: r.luid, data, deletedHere, deleteBases });
+        if (data) {
+          const fullName = r.state === 'ADDED' ? typedName(run, r.data!, data) : undefined;
+          run.unknownAdds.push({ p, luid: r.luid, data, ...(fullName ? { fullName } : {}), deletedHere, deleteBases });
+        }
         continue;
       }
       const guid = known.guid;

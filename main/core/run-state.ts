@@ -88,6 +88,8 @@ export interface NewRecord {
   priority: number;
   /** Normalized and through the device's projection. */
   data: Contact;
+  /** The name as the device reported it, when its projection cut it (see typedName). */
+  fullName?: string;
   /** What the device can hold: other records are compared with it through this. */
   capacity: Capacity;
   editor: boolean;
@@ -99,6 +101,7 @@ export interface UnknownAdd {
   p: PointInfo;
   luid: Luid;
   data: Contact;
+  fullName?: string;
   /** Records the same device deletes in this run: never its duplicate. */
   deletedHere: ReadonlySet<Guid>;
   /** A lost-state device's pending DELETEs, with the last base of each (R1 if matched). */
@@ -160,4 +163,14 @@ export function addChange(run: RunState, guid: Guid, ch: Change): void {
 /** A device's contact as the run compares it: normalized, through its projection. */
 export function prepare(run: RunState, c: Contact, p: PointInfo): Contact {
   return project(normalizeContact(c, run.input.region), p.capacity);
+}
+
+/** The name a device reported for a new record, when it is longer than its projection
+ *  keeps: a handset stores a name without a number suffix up to its full length, while the
+ *  projection always keeps the suffix's room. The truth takes the name as typed; the
+ *  device's map keeps the projection, so the device is compared as before and is not
+ *  rewritten. Undefined when the projection kept the whole name. */
+export function typedName(run: RunState, reported: Contact, prepared: Contact): string | undefined {
+  const fn = normalizeContact(reported, run.input.region).fn;
+  return fn !== prepared.fn && prepared.fn !== '' && fn.startsWith(prepared.fn) ? fn : undefined;
 }

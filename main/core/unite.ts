@@ -90,7 +90,7 @@ function unionOfAdded(
   if (group.length === 1) {
     // One device's record: taken as it is.
     const only = group[0]!;
-    return { contact: only.data, prov: soleWriter(only.spid) };
+    return { contact: only.fullName ? { ...only.data, fn: only.fullName } : only.data, prov: soleWriter(only.spid) };
   }
   const sorted = [...group].sort((a, b) => a.priority - b.priority);
   const els: Elements = new Map();
@@ -114,7 +114,10 @@ function unionOfAdded(
       }
     }
   }
-  const contact = fromElements(els);
+  let contact = fromElements(els);
+  // The name, where it came from a device whose projection cut it, as that device has it.
+  const named = sorted.find((i) => i.spid === prov.fn?.spid && i.fullName && i.data.fn === contact.fn);
+  if (named) contact = { ...contact, fn: named.fullName! };
   if (conflictEls.length === 0) return { contact, prov };
   return {
     contact,

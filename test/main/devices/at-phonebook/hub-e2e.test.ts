@@ -159,6 +159,45 @@ describe.skipIf(!haveSocat)(`Hub ↔ simulated handset over socat ↔ simulated 
   }, 120_000);
 });
 
+describe.skipIf(!haveSocat)(`a name typed on the handset ${socatMissing}`, () => {
+  it('keeps its whole length in the truth when the phone stores it whole, and leaves the phone as it is', async () => {
+    const dir = tempDir('atpb-e2e-typed-');
+    phone = await phoneOnPty(dir, { charsets: ['GSM', 'UCS2'], fill: { SM: 2 } });
+    hub = Hub.open({ dataDir: dir, region: REGION });
+    const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: [] });
+    hub.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+    hub.attach(laptop);
+    const sp = await AtPhonebookSyncPoint.open(phone.link, { spid: PHONE, knownImsi: null, timeoutMs: 1000 });
+    hub.pairDevice({ spid: PHONE, name: 'Handset', kind: 'at-phonebook', link: 'usb', changeTracking: 'snapshot', capacity: sp.capacity, config: sp.config() });
+    hub.attach(sp);
+    expect((await hub.sync()).outcome).toBe('ok');
+    // One number, no type: the handset stores the name with no suffix, all 14 characters,
+    // though a contact with a suffixed number would get only 12.
+    const name = 'Quinn Handsets';
+    expect(Array.from(name).length).toBe(sp.limits.nameLength);
+    phone.sim.entries('SM').set(200, { name, number: '+447700900202', type: 145 });
+    const r = await hub.sync();
+    expect(r.counts[PHONE]!.in.add).toBe(1);
+    expect(hub.contacts().map((c) => c.contact.fn)).toContain(name);
+    expect(laptop.records().map((x) => x.data.fn)).toContain(name);
+    // The phone is not rewritten to the shorter name, now or at the next run.
+    expect(r.counts[PHONE]!.out).toEqual({ add: 0, update: 0, delete: 0 });
+    expect(phone.sim.entries('SM').get(200)!.name).toBe(name);
+    expect(quiet(await hub.sync())).toBe(true);
+    // A second number from the laptop: the phone now writes two suffixed entries, with the
+    // name cut to fit the suffix; the truth and the laptop keep the whole name.
+    const rec = laptop.records().find((x) => x.data.fn === name)!;
+    laptop.userUpdate(rec.luid, { tel: [...rec.data.tel, { type: 'work', value: '+442079460999' }] });
+    const r2 = await hub.sync();
+    expect(r2.counts[PHONE]!.out.update).toBe(1);
+    expect([...phone.sim.entries('SM').values()].map((e) => e.name)).toEqual(expect.arrayContaining(['Quinn Handse/O', 'Quinn Handse/W']));
+    expect(hub.contacts().map((c) => c.contact.fn)).toContain(name);
+    expect(laptop.records().map((x) => x.data.fn)).toContain(name);
+    expect(quiet(await hub.sync())).toBe(true);
+    fs.rmSync(path.join(dir), { recursive: true, force: true });
+  }, 120_000);
+});
+
 function hashOf(s: string): number {
   let h = 7;
   for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) | 0;

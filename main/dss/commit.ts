@@ -7,7 +7,8 @@ import { nameKey, reachKeys } from '../core/duplicates';
 import type { Overlay } from '../core/overlay';
 import type { ConflictDraft } from '../core/run-state';
 import type { Guid, MapEntry, Spid, TruthRecord } from '../core/types';
-import { recordHistory } from './history';
+import { historyOf } from './history';
+import { writeHolds } from './holds';
 import type { Dss } from './store';
 
 export interface CommitOptions {
@@ -29,6 +30,9 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
   dss.hook('commit');
   let filled = 0;
   db.transaction(() => {
+    // History first: each version before the run is copied from the truth row this commit
+    // is about to replace or delete (sync-method.md, "The safety net": history).
+    historyOf(db).record(ov, opts.runId, opts.now);
     // A record's detector keys are those of the version the DSS holds (read by the plan).
     const dropKeys = (guid: Guid, c: Contact) => {
       for (const k of reachKeys(c)) st.keyDelete.run(k, guid);
@@ -91,7 +95,7 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
       st.conflictPut.run(opts.runId, opts.now, c.guid, c.kind, c.result ? JSON.stringify(c.result) : null, JSON.stringify(c.versions), JSON.stringify(c.elements));
     }
     if (opts.editorUpTo !== null) st.queueDelete.run(opts.editorUpTo);
-    recordHistory(db, ov, opts.runId, opts.now);
+    writeHolds(db, ov, opts.now);
     for (const spid of opts.lostState) db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
   })();
   return filled;

@@ -113,7 +113,7 @@ export class History {
       if (ov.isNew(r.guid)) {
         if (r.prov !== lastProv) {
           lastProv = r.prov;
-          const w = JSON.stringify(writersOfRun(r.prov, runId));
+          const w = JSON.stringify(writersOfRun(r.prov, runId) ?? {});
           let list = added.get(w);
           if (!list) added.set(w, (list = []));
           lastWriters = list;
@@ -124,12 +124,7 @@ export class History {
       // The elements this run wrote are those whose provenance names it (a removed element
       // keeps its entry); none: a change of provenance alone, no new version.
       const writers = writersOfRun(r.prov, runId);
-      let any = false;
-      for (const _ in writers) {
-        any = true;
-        break;
-      }
-      if (any) updated.push([r.guid, writers]);
+      if (writers) updated.push([r.guid, writers]);
     }
     // (A record the truth does not hold yet has no version before: the join leaves it out.)
     this.putVersions('updated', updated, runId, now);
@@ -252,10 +247,13 @@ export class History {
 
 type TruthProv = Readonly<Record<string, Provenance>>;
 
-/** The elements this run wrote, by writer. */
-function writersOfRun(prov: TruthProv, runId: number): Record<string, Spid> {
-  const out: Record<string, Spid> = {};
-  for (const [k, w] of Object.entries(prov)) if (w.run === runId) out[k] = w.spid;
+/** The elements this run wrote, by writer; null: none. */
+function writersOfRun(prov: TruthProv, runId: number): Record<string, Spid> | null {
+  let out: Record<string, Spid> | null = null;
+  for (const k in prov) {
+    const w = prov[k]!;
+    if (w.run === runId) (out ??= {})[k] = w.spid;
+  }
   return out;
 }
 

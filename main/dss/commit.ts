@@ -7,7 +7,8 @@ import { nameKey, reachKeys } from '../core/duplicates';
 import type { Overlay } from '../core/overlay';
 import type { ConflictDraft } from '../core/run-state';
 import type { Guid, MapEntry, Spid, TruthRecord } from '../core/types';
-import { recordHistory } from './history';
+import { historyOf } from './history';
+import { writeHolds } from './holds';
 import { undosOf } from './undos';
 import type { Dss } from './store';
 
@@ -30,6 +31,9 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
   dss.hook('commit');
   let filled = 0;
   db.transaction(() => {
+    // History first: each version before the run is copied from the truth row this commit
+    // is about to replace or delete (sync-method.md, "The safety net": history).
+    historyOf(db).record(ov, opts.runId, opts.now);
     // A record's detector keys are those of the version the DSS holds (read by the plan).
     const dropKeys = (guid: Guid, c: Contact) => {
       for (const k of reachKeys(c)) st.keyDelete.run(k, guid);
@@ -95,7 +99,7 @@ export function commit(dss: Dss, ov: Overlay, opts: CommitOptions): number {
       st.queueDelete.run(opts.editorUpTo);
       undosOf(db).carried(opts.runId, opts.editorUpTo);
     }
-    recordHistory(db, ov, opts.runId, opts.now);
+    writeHolds(db, ov, opts.now);
     for (const spid of opts.lostState) db.prepare('UPDATE sync_points SET lost_state = 1 WHERE spid = ?').run(spid);
   })();
   return filled;

@@ -1,12 +1,11 @@
 // History (sync-method.md, "The safety net"): every version the truth takes, with the run
 // that made it and the sync point that wrote each changed element; deleted records keep
-// their last version ("recently deleted"). Written by the commit before the push, in its
-// transaction (recordHistory), read by undo, restore and the UI.
+// their last version ("recently deleted"). Written by the commit before the push, first in
+// its transaction (History.record), read by undo, restore and the UI.
 import type { Contact } from '../core/contact';
 import { ALL_ELEMENTS, type Guid, type Provenance, type Spid } from '../core/types';
 import type { Overlay } from '../core/overlay';
 import type { Db } from './db';
-import { writeHolds } from './holds';
 
 export type HistoryKind = 'added' | 'updated' | 'deleted' | 'restored';
 
@@ -53,8 +52,8 @@ interface Row {
 export const MIN_RETENTION_DAYS = 30;
 export const RETENTION_PREF = 'historyRetentionDays';
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Added records whose entries one statement writes. */
-const ADD_BATCH = 10_000;
+/** Records whose entries one statement writes. */
+const BATCH = 10_000;
 
 const parse = (s: string | null): Contact | null => (s === null ? null : (JSON.parse(s) as Contact));
 
@@ -67,6 +66,10 @@ export class History {
     this.st = {
       put: p('INSERT INTO history (run_id, guid, kind, before, writers, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       putAdded: p(`INSERT INTO history (run_id, guid, kind, before, writers, note, at) SELECT ?, value, 'added', NULL, ?, NULL, ? FROM json_each(?)`),
+      // [[guid, writers], ...] in; the version before is the truth's row (CROSS JOIN: the
+      // list first, each record then found by its GUID, in the list's order).
+      putVersions: p(`INSERT INTO history (run_id, guid, kind, before, writers, note, at)
+                      SELECT $run, t.guid, $kind, t.contact, j.value ->> 1, NULL, $at FROM json_each($rows) j CROSS JOIN truth t ON t.guid = j.value ->> 0`),
       ofGuid: p('SELECT h.* FROM history_by_record g JOIN history h ON h.id = g.id WHERE g.guid = ? ORDER BY g.id'),
       ofRun: p("SELECT * FROM history WHERE run_id = ? AND kind <> 'restored' ORDER BY id"),
       later: p('SELECT EXISTS (SELECT 1 FROM history_by_record WHERE guid = ? AND id > ?)').pluck(),
@@ -95,21 +98,22 @@ export class History {
 
   // ---- writing: the commit before the push --------------------------------------------
   /** One entry per record this run's plan changes in the truth, inside the commit's
-   *  transaction. Reads only the overlay (the versions before the run are those the plan
-   *  read), so it may run before or after the commit's own writes. */
+   *  transaction and before any of its writes to the truth: the version before the run is
+   *  copied by SQLite from the truth row itself (one statement per kind and batch), so no
+   *  contact is turned into JSON again here. The writers come from the overlay. */
   record(ov: Overlay, runId: number, now: number): void {
-    const put = this.st.put;
     // Records one device added share one provenance object: its text is made once, and
     // their entries are written a batch per statement (a first sync adds 100,000; one
     // statement per row took twice as long).
     let lastProv: TruthProv | null = null;
     let lastWriters: Guid[] = [];
     const added = new Map<string, Guid[]>();
+    const updated: [Guid, Record<string, Spid>][] = [];
     for (const r of ov.truthPuts.values()) {
       if (ov.isNew(r.guid)) {
         if (r.prov !== lastProv) {
           lastProv = r.prov;
-          const w = JSON.stringify(writersOfRun(r.prov, runId));
+          const w = JSON.stringify(writersOfRun(r.prov, runId) ?? {});
           let list = added.get(w);
           if (!list) added.set(w, (list = []));
           lastWriters = list;
@@ -117,28 +121,27 @@ export class History {
         lastWriters.push(r.guid);
         continue;
       }
-      const before = ov.baseTruth(r.guid);
-      if (!before) continue;
       // The elements this run wrote are those whose provenance names it (a removed element
       // keeps its entry); none: a change of provenance alone, no new version.
       const writers = writersOfRun(r.prov, runId);
-      let any = false;
-      for (const _ in writers) {
-        any = true;
-        break;
-      }
-      if (!any) continue;
-      put.run(runId, r.guid, 'updated', JSON.stringify(before.contact), JSON.stringify(writers), null, now);
+      if (writers) updated.push([r.guid, writers]);
     }
+    // (A record the truth does not hold yet has no version before: the join leaves it out.)
+    this.putVersions('updated', updated, runId, now);
     for (const [writers, guids] of added) {
-      for (let i = 0; i < guids.length; i += ADD_BATCH) this.st.putAdded.run(runId, writers, now, JSON.stringify(guids.slice(i, i + ADD_BATCH)));
+      for (let i = 0; i < guids.length; i += BATCH) this.st.putAdded.run(runId, writers, now, JSON.stringify(guids.slice(i, i + BATCH)));
     }
-    for (const guid of ov.truthDeletes) {
-      // A record added and deleted within the run never had a committed version.
-      const before = ov.baseTruth(guid);
-      if (!before) continue;
-      const by = ov.tombstones.get(guid)?.spid ?? '?';
-      put.run(runId, guid, 'deleted', JSON.stringify(before.contact), JSON.stringify({ [ALL_ELEMENTS]: by }), null, now);
+    // A record added and deleted within the run never had a committed version (the join
+    // leaves it out too).
+    const deleted: [Guid, Record<string, Spid>][] = [];
+    for (const guid of ov.truthDeletes) deleted.push([guid, { [ALL_ELEMENTS]: ov.tombstones.get(guid)?.spid ?? '?' }]);
+    this.putVersions('deleted', deleted, runId, now);
+  }
+
+  /** Entries whose version before the run is the truth's row as the DSS holds it now. */
+  private putVersions(kind: 'updated' | 'deleted', rows: readonly [Guid, Record<string, Spid>][], runId: number, now: number): void {
+    for (let i = 0; i < rows.length; i += BATCH) {
+      this.st.putVersions.run({ run: runId, kind, at: now, rows: JSON.stringify(i === 0 && rows.length <= BATCH ? rows : rows.slice(i, i + BATCH)) });
     }
   }
 
@@ -244,10 +247,13 @@ export class History {
 
 type TruthProv = Readonly<Record<string, Provenance>>;
 
-/** The elements this run wrote, by writer. */
-function writersOfRun(prov: TruthProv, runId: number): Record<string, Spid> {
-  const out: Record<string, Spid> = {};
-  for (const [k, w] of Object.entries(prov)) if (w.run === runId) out[k] = w.spid;
+/** The elements this run wrote, by writer; null: none. */
+function writersOfRun(prov: TruthProv, runId: number): Record<string, Spid> | null {
+  let out: Record<string, Spid> | null = null;
+  for (const k in prov) {
+    const w = prov[k]!;
+    if (w.run === runId) (out ??= {})[k] = w.spid;
+  }
   return out;
 }
 
@@ -276,11 +282,4 @@ export function historyOf(db: Db): History {
   let h = byDb.get(db);
   if (!h) byDb.set(db, (h = new History(db)));
   return h;
-}
-
-/** The commit's one call: the history of what this plan changes in the truth, and the
- *  holds it makes or ends. */
-export function recordHistory(db: Db, ov: Overlay, runId: number, now: number): void {
-  historyOf(db).record(ov, runId, now);
-  writeHolds(db, ov, now);
 }

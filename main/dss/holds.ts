@@ -1,6 +1,6 @@
 // Held mass deletions in the DSS (sync-method.md, "Held mass deletions"): the holds, the
 // guard's rule (a preference), and the user's two answers. The commit before the push
-// writes what a run changed in them (writeHolds, through recordHistory).
+// writes what a run changed in them (writeHolds).
 import type { Contact } from '../core/contact';
 import { DEFAULT_GUARD, type GuardRule, type Hold } from '../core/holds';
 import type { Guid, Spid } from '../core/types';

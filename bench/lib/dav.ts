@@ -97,8 +97,15 @@ export function parseRadicaleLog(text: string): ServerRequest[] {
 }
 
 /** Debian's Radicale on loopback (no authentication: its htpasswd check would only add to its times). */
-export async function startRadicale(work: string): Promise<DavServer> {
+export async function startRadicale(work: string, preload?: { user: string; cards: string }): Promise<DavServer> {
   const port = await freePort();
+  if (preload) {
+    // Radicale's own storage layout (multifilesystem): one file per card, as its PUT leaves them.
+    const book = path.join(work, 'collections', 'collection-root', preload.user, 'contacts');
+    fs.mkdirSync(book, { recursive: true });
+    fs.writeFileSync(path.join(book, '.Radicale.props'), '{"tag": "VADDRESSBOOK"}');
+    for (const f of fs.readdirSync(preload.cards)) fs.copyFileSync(path.join(preload.cards, f), path.join(book, f));
+  }
   const start = execFileSync('bash', [path.join(TOOLS, 'radicale.sh'), String(port), work], { env: { ...process.env, RAD_AUTH: 'none', RAD_LOGLEVEL: 'info' } }).toString();
   const pid = Number(/PID=(\d+)/.exec(start)?.[1]);
   const log = path.join(work, 'radicale.log');

@@ -9,8 +9,8 @@
 //   BENCH_CARDDAV_N        sizes, comma-separated (default 1000; `1000,10000` for the full set)
 //   BENCH_CARDDAV_SERVERS  hub,radicale (default both; `radicale` alone for a long baseline run)
 //   BENCH_CARDDAV_OUT      a folder to keep results.json, the server logs and the progress in
-//   BENCH_CARDDAV_PRELOAD  1: Radicale's book is written into its storage before the run (its
-//                          no-op sync at 10,000 without its hours-long upload)
+//   BENCH_CARDDAV_PRELOAD  M: at sizes ≥ M Radicale's book is written into its storage before
+//                          the run (its no-op sync at 10,000 without its hours-long upload)
 //   BENCH_CARDDAV_BIG      cards per account for the in-process part (default 10000; 0 skips it)
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,10 +134,10 @@ async function sideBySide(sizes: number[], servers: string[], work: string, out:
   for (const n of sizes) {
     const cards = path.join(work, `cards-${n}`, 'contacts');
     genCards(n, cards);
-    // BENCH_CARDDAV_PRELOAD=1: Radicale's book holds the cards before the run (written into
-    // its storage), so its no-op sync at a size whose upload takes hours can be measured; its
-    // "upload" is then the client's first sync of a full book, not an upload.
-    const preload = process.env.BENCH_CARDDAV_PRELOAD === '1';
+    // BENCH_CARDDAV_PRELOAD=M: at sizes of M and more, Radicale's book holds the cards before
+    // the run (written into its storage), so its no-op sync at a size whose upload takes hours
+    // can be measured; its "upload" is then the client's first sync of a full book.
+    const preload = n >= Number(process.env.BENCH_CARDDAV_PRELOAD ?? Infinity);
     const live: { srv: DavServer & { settle?(): Promise<RunLog[]> }; mem: ProcMemory; res: ServerResult; dir: (u: string) => string; state: (u: string) => string }[] = [];
     for (const name of servers) {
       if (name === 'radicale' && !has('radicale')) {

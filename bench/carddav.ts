@@ -116,6 +116,7 @@ interface ServerResult {
   upload?: Phase & { put: ReturnType<typeof putProfile> };
   /** The server's book held the cards already: `upload` is a first sync that moved nothing. */
   preloaded?: boolean;
+  /** The hub's runs from the upload's start until it was idle again. */
   runsAfterUpload?: RunLog[];
   noop: Phase[];
   pull?: Phase;
@@ -180,7 +181,7 @@ async function sideBySide(sizes: number[], servers: string[], work: string, out:
         const p = l.res.upload.put;
         say(
           `${l.srv.name}, ${l.res.preloaded ? 'first sync of a preloaded book' : 'upload'} of ${n}: ${t.seconds.toFixed(1)} s; ${p.count} PUTs, server time per PUT first 100 ${p.firstMs.toFixed(2)} ms, last 100 ${p.lastMs.toFixed(2)} ms` +
-            (l.res.runsAfterUpload ? `; runs after it: ${l.res.runsAfterUpload.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}` : '') +
+            (l.res.runsAfterUpload ? `; runs during and after it (${l.res.runsAfterUpload.length}): ${l.res.runsAfterUpload.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}` : '') +
             `; peak RSS ${mb(l.mem.peakSampled)} (maxRSS ${mb(l.mem.hwm)})`,
         );
         if (out) fs.writeFileSync(path.join(out, `${l.srv.name}-${n}-upload.json`), JSON.stringify(l.res, null, 1));
@@ -228,8 +229,11 @@ function table(n: number, rs: ServerResult[]): void {
   else console.log(`| upload of ${n} | ${s(hub?.upload)} | ${s(rad?.upload)} | ${ratio(hub?.upload, rad?.upload)} |`);
   console.log(`| server time per PUT, first 100 | ${ms(hub?.upload?.put.firstMs)} | ${ms(rad?.upload?.put.firstMs)} | |`);
   console.log(`| server time per PUT, last 100 | ${ms(hub?.upload?.put.lastMs)} | ${ms(rad?.upload?.put.lastMs)} | |`);
+  console.log(`| server time per PUT, median of the first / last tenth | ${ms(hub?.upload?.put.firstMedianMs)} / ${ms(hub?.upload?.put.lastMedianMs)} | ${ms(rad?.upload?.put.firstMedianMs)} / ${ms(rad?.upload?.put.lastMedianMs)} | |`);
   console.log(`| no-op sync of ${n} (median of 3) | ${s(hub && med(hub.noop))} | ${s(rad && med(rad.noop))} | ${ratio(hub && med(hub.noop), rad && med(rad.noop))} |`);
-  console.log(`| its server time | ${ms(hub && med(hub.noop)?.serverMs)} | ${ms(rad && med(rad.noop)?.serverMs)} | |`);
+  const sr = hub && rad && hub.noop.length && rad.noop.length ? `${(med(hub.noop)!.serverMs / med(rad.noop)!.serverMs).toFixed(4)}×` : '';
+  console.log(`| its server time (all requests of the sync) | ${ms(hub && med(hub.noop)?.serverMs)} | ${ms(rad && med(rad.noop)?.serverMs)} | ${sr} |`);
+  console.log(`| first no-op sync after the upload, server time | ${ms(hub?.noop[0]?.serverMs)} | ${ms(rad?.noop[0]?.serverMs)} | |`);
   console.log(`| peak RSS sampled / maxRSS | ${hub ? `${mb(hub.memory.peakSampled)} / ${mb(hub.memory.hwm)}` : '—'} | ${rad ? `${mb(rad.memory.peakSampled)} / ${mb(rad.memory.hwm)}` : '—'} | |`);
 }
 
@@ -267,6 +271,14 @@ async function serverSide(n: number, work: string): Promise<void> {
     svc.handle({ method: 'PROPFIND', path: '/dav/u1/contacts/', headers: { authorization: auth('u1'), depth: '1' }, body: '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:getcontenttype/></d:prop></d:propfind>', remote: '127.0.0.1' });
     listing.push(performance.now() - t1);
   }
+  // The listing after a change (the kept one is stale): what a sync after a write pays.
+  const fresh: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    put('u1', n + i);
+    const t1 = performance.now();
+    svc.handle({ method: 'PROPFIND', path: '/dav/u1/contacts/', headers: { authorization: auth('u1'), depth: '1' }, body: '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:getcontenttype/></d:prop></d:propfind>', remote: '127.0.0.1' });
+    fresh.push(performance.now() - t1);
+  }
   const ctag: number[] = [];
   for (let i = 0; i < 21; i++) {
     const t1 = performance.now();
@@ -279,7 +291,8 @@ async function serverSide(n: number, work: string): Promise<void> {
   console.log(`| PUT of a new card, the last 100 | ${avg(perPut.slice(-100)).toFixed(2)} ms |`);
   console.log(`| \`sync-collection\` with no changes (median of 21) | ${median(noop).toFixed(2)} ms |`);
   console.log(`| \`PROPFIND\` Depth 0 \`getctag\` + \`sync-token\` (median of 21) | ${median(ctag).toFixed(2)} ms |`);
-  console.log(`| \`PROPFIND\` Depth 1 of the book (\`getetag\`, \`getcontenttype\`; median of 5) | ${median(listing).toFixed(0)} ms |`);
+  console.log(`| \`PROPFIND\` Depth 1 of the book (\`getetag\`, \`getcontenttype\`), unchanged since the last one (median of 5) | ${median(listing).toFixed(1)} ms |`);
+  console.log(`| the same right after a PUT (the listing rendered anew; median of 5) | ${median(fresh).toFixed(1)} ms |`);
   svc.close();
   await hub.close();
 }

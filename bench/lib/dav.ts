@@ -181,15 +181,22 @@ export class ProcMemory {
 export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 /** Per-PUT server time: mean of the first and of the last `k` PUTs, and the slope through all. */
-export function putProfile(reqs: ServerRequest[], k = 100): { count: number; firstMs: number; lastMs: number; medianMs: number; totalServerS: number } {
+export function putProfile(
+  reqs: ServerRequest[],
+  k = 100,
+): { count: number; firstMs: number; lastMs: number; medianMs: number; firstMedianMs: number; lastMedianMs: number; totalServerS: number } {
   const puts = reqs.filter((r) => r.method === 'PUT');
   const mean = (a: ServerRequest[]) => (a.length ? a.reduce((s, r) => s + r.ms, 0) / a.length : NaN);
-  const sorted = puts.map((r) => r.ms).sort((a, b) => a - b);
+  const median = (a: ServerRequest[]) => a.map((r) => r.ms).sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
+  // A tenth of the upload at each end (at least k), by median: steadier than a mean under load.
+  const tenth = Math.max(k, Math.floor(puts.length / 10));
   return {
     count: puts.length,
     firstMs: mean(puts.slice(0, k)),
     lastMs: mean(puts.slice(-k)),
-    medianMs: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+    medianMs: median(puts),
+    firstMedianMs: median(puts.slice(0, tenth)),
+    lastMedianMs: median(puts.slice(-tenth)),
     totalServerS: puts.reduce((s, r) => s + r.ms, 0) / 1000,
   };
 }

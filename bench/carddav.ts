@@ -231,8 +231,11 @@ function table(n: number, rs: ServerResult[]): void {
   console.log(`| server time per PUT, last 100 | ${ms(hub?.upload?.put.lastMs)} | ${ms(rad?.upload?.put.lastMs)} | |`);
   console.log(`| server time per PUT, median of the first / last tenth | ${ms(hub?.upload?.put.firstMedianMs)} / ${ms(hub?.upload?.put.lastMedianMs)} | ${ms(rad?.upload?.put.firstMedianMs)} / ${ms(rad?.upload?.put.lastMedianMs)} | |`);
   console.log(`| no-op sync of ${n} (median of 3) | ${s(hub && med(hub.noop))} | ${s(rad && med(rad.noop))} | ${ratio(hub && med(hub.noop), rad && med(rad.noop))} |`);
-  const sr = hub && rad && hub.noop.length && rad.noop.length ? `${(med(hub.noop)!.serverMs / med(rad.noop)!.serverMs).toFixed(4)}×` : '';
-  console.log(`| its server time (all requests of the sync) | ${ms(hub && med(hub.noop)?.serverMs)} | ${ms(rad && med(rad.noop)?.serverMs)} | ${sr} |`);
+  const medServer = (r?: ServerResult) => (r && r.noop.length ? r.noop.map((p) => p.serverMs).sort((a, b) => a - b)[Math.floor(r.noop.length / 2)] : undefined);
+  const hs = medServer(hub);
+  const rs2 = medServer(rad);
+  const sr = hs !== undefined && rs2 !== undefined ? `${(hs / rs2).toFixed(4)}×` : '';
+  console.log(`| its server time (all requests of a sync; median of 3) | ${ms(hs)} | ${ms(rs2)} | ${sr} |`);
   console.log(`| first no-op sync after the upload, server time | ${ms(hub?.noop[0]?.serverMs)} | ${ms(rad?.noop[0]?.serverMs)} | |`);
   console.log(`| peak RSS sampled / maxRSS | ${hub ? `${mb(hub.memory.peakSampled)} / ${mb(hub.memory.hwm)}` : '—'} | ${rad ? `${mb(rad.memory.peakSampled)} / ${mb(rad.memory.hwm)}` : '—'} | |`);
 }

@@ -88,9 +88,15 @@ const VCARD_TYPE = 'text/vcard; charset=utf-8';
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT';
 const GROUP_RE = /^(?:[A-Za-z0-9-]+\.)?(?:KIND:group|X-ADDRESSBOOKSERVER-KIND:group)\s*$/im;
 const PREFIX: Record<string, string> = { [DAV]: 'd', [CARDDAV]: 'card', [CS]: 'cs' };
+/** A card name made of unreserved characters only: its own href segment. */
+const PLAIN_NAME = /^[A-Za-z0-9._~-]+$/;
+/** Where a listing's template takes each card's href and ETag (characters no href or ETag holds). */
+const HREF_MARK = '\u0001';
+const ETAG_MARK = '\u0002';
 
 /** Encodes a card name for an href: RFC 3986 pchar stays as it is. */
 function encodeName(name: string): string {
+  if (PLAIN_NAME.test(name)) return name;
   return encodeURIComponent(name).replace(/%(40|3A|24|26|2B|2C|3B|3D)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
@@ -123,6 +129,8 @@ export class CarddavService {
   private firstWaiting = 0;
   private readonly unsubscribe: () => void;
   private closed = false;
+  /** Each account's last Depth 1 listing of its book, with the book revision it shows. */
+  private readonly listings = new Map<Spid, { key: string; xml: string }>();
   /** Accounts no client has reached yet, each with its timer once one has. */
   private readonly waiting = new Map<Spid, NodeJS.Timeout | null>();
   private readonly now: () => number;
@@ -183,6 +191,7 @@ export class CarddavService {
         this.hub.detach(spid);
       }
     }
+    for (const spid of [...this.listings.keys()]) if (![...next.values()].some((a) => a.spid === spid)) this.listings.delete(spid);
     const changedLogin = [...next.values()].some((a) => this.accounts.get(a.user)?.config.secret !== a.config.secret) || next.size !== this.accounts.size;
     this.accounts = next;
     if (changedLogin) this.verified.clear();
@@ -454,13 +463,47 @@ export class CarddavService {
         if (target.kind === 'root') parts.push(this.response(principalPath(account.user), this.props({ kind: 'principal', user: account.user }, account), asked));
         else if (target.kind === 'principal') parts.push(this.response(bookPath(account.user), this.props({ kind: 'book', user: account.user }, account), asked));
         else {
-          const book = bookPath(account.user);
-          const t: Target = { kind: 'card', user: account.user, name: '' };
-          for (const c of this.store.liveMeta(account.spid)) parts.push(this.response(book + encodeName(c.href), this.props(t, account, c), asked));
+          parts.push(this.listing(account, asked));
         }
       }
     }
     return multistatus(parts);
+  }
+
+  /**
+   * The book's cards as a Depth 1 PROPFIND lists them (every sync of most clients starts
+   * with it). Every card's answer is the same but for its href and ETag (the listing reads
+   * no bodies), so it is rendered once through `response` with marks in their place and then
+   * filled in per card, byte for byte what `response` gives each card. The listing is kept
+   * per account until the book's revision moves: every write to a book bumps it in the
+   * write's transaction (it is the sync token), so a listing of the same revision is the same.
+   */
+  private listing(account: Account, asked: XNode[] | 'all'): string {
+    const b = this.store.book(account.spid)!;
+    const key = `${b.book_id}/${b.revision}\u0000${account.user}\u0000${asked === 'all' ? '*' : asked.map((a) => `${a.ns}|${a.name}`).join(' ')}`;
+    const kept = this.listings.get(account.spid);
+    if (kept?.key === key) return kept.xml;
+    const rows = this.store.liveMeta(account.spid);
+    const book = bookPath(account.user);
+    const template = this.response(HREF_MARK, this.props({ kind: 'card', user: account.user, name: '' }, account, { href: '', etag: ETAG_MARK }), asked);
+    const pieces: string[] = [];
+    template.split(HREF_MARK).forEach((a, i) => {
+      if (i > 0) pieces.push(HREF_MARK);
+      a.split(ETAG_MARK).forEach((b, j) => {
+        if (j > 0) pieces.push(ETAG_MARK);
+        pieces.push(b);
+      });
+    });
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const c = rows[i]!;
+      let s = '';
+      for (const piece of pieces) s += piece === HREF_MARK ? esc(book + encodeName(c.href)) : piece === ETAG_MARK ? esc(c.etag) : piece;
+      out[i] = s;
+    }
+    const xml = out.join('');
+    this.listings.set(account.spid, { key, xml });
+    return xml;
   }
 
   private proppatch(target: Target, account: Account, body: string): DavReply {

@@ -1,7 +1,6 @@
 // The parent's side of hub-child.ts: spawn the hub in its own process, read its lines,
 // send it commands, SIGKILL it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,15 +15,6 @@ export interface HubChild {
   ask(command: string, reply: string): Promise<string>;
   /** SIGKILL, and wait for the process to be gone. */
   kill(): Promise<void>;
-}
-
-/** A free port on loopback, so a restarted hub answers where its clients knew it. */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 export async function startChild(dataDir: string, logins: [string, string][], env: Record<string, string> = {}, port = 0): Promise<HubChild> {

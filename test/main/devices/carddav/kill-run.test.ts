@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '../../../../main/core/contact';
 import { parseVCard } from '../../../../main/core/vcard';
 import { tmpDir } from '../../../lib/tmp';
-import { freePort, startChild, type HubChild } from './child';
+import { freePort } from '../../../lib/process';
+import { startChild, type HubChild } from './child';
 import { basic, card, dav } from './harness';
 import { fieldsOf, folderFields, genCards, has, vdirsyncer, vdirsyncerAgain } from './real-clients';
 

@@ -1,44 +1,25 @@
 // The hub SIGKILLed in the middle of a client's upload: every PUT it answered is in the book
 // after a restart and reaches the truth once; the client re-sends the rest; nothing is lost,
 // nothing doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { startChild, type HubChild } from './child';
 import { basic, card, dav } from './harness';
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hub-child.ts');
 const A = basic('alice', 'secret1');
-const children: ChildProcess[] = [];
+const children: HubChild[] = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-carddav-kill-'));
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+afterAll(async () => {
+  for (const c of children) await c.kill();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ child: ChildProcess; base: string; line: () => Promise<string> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path.join(dir, 'hub'), '0', 'alice', 'secret1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  const waiters: ((l: string) => void)[] = [];
-  const lines: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      const l = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      const w = waiters.shift();
-      if (w) w(l);
-      else lines.push(l);
-    }
-  });
-  const line = () => new Promise<string>((r) => (lines.length ? r(lines.shift()!) : waiters.push(r)));
-  const ready = await line();
-  if (!ready.startsWith('READY')) throw new Error(ready);
-  return { child, base: ready.slice(6).trim(), line };
+async function start(): Promise<HubChild> {
+  const h = await startChild(path.join(dir, 'hub'), [['alice', 'secret1']]);
+  children.push(h);
+  return h;
 }
 
 it('keeps every answered PUT across a SIGKILL and converges without duplicates', async () => {
@@ -68,7 +49,7 @@ it('keeps every answered PUT across a SIGKILL and converges without duplicates',
     }
   };
   await Promise.all([worker(h.base), worker(h.base), worker(h.base), worker(h.base)]);
-  if (h.child.exitCode === null && h.child.signalCode === null) await new Promise((r) => h.child.once('exit', r));
+  await h.kill();
   expect(acked.size).toBeGreaterThanOrEqual(N / 2);
   expect(acked.size).toBeLessThan(N);
 
@@ -77,8 +58,7 @@ it('keeps every answered PUT across a SIGKILL and converges without duplicates',
   // The client re-sends what was not answered.
   for (let i = 0; i < N; i++) if (!acked.has(i)) await send(h.base, i);
   expect(acked.size).toBe(N);
-  h.child.stdin!.write('export\n');
-  const truth = JSON.parse((await h.line()).replace(/^TRUTH /, '')) as string[];
+  const truth = JSON.parse(await h.ask('export', 'TRUTH ')) as string[];
   expect(truth).toHaveLength(N);
   expect(new Set(truth).size).toBe(N);
   h.child.kill('SIGTERM');

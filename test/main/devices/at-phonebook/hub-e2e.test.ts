@@ -50,6 +50,22 @@ function phoneHolds(p: Phone): string[] {
   return out.sort();
 }
 
+/** A hub in `dir` with a simulated laptop and the simulated handset on a pty, both paired
+ *  and attached (the module's `hub` and `phone`, closed after each test). */
+async function handsetAndLaptop(dir: string, opts: Parameters<typeof phoneOnPty>[1], initial: Partial<Contact>[]): Promise<{ laptop: SimulatedDevice; sp: AtPhonebookSyncPoint; hub: Hub; phone: Phone }> {
+  const ph = await phoneOnPty(dir, opts);
+  phone = ph;
+  const h = Hub.open({ dataDir: dir, region: REGION });
+  hub = h;
+  const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial });
+  h.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
+  h.attach(laptop);
+  const sp = await AtPhonebookSyncPoint.open(ph.link, { spid: PHONE, knownImsi: null, timeoutMs: 1000 });
+  h.pairDevice({ spid: PHONE, name: 'Handset', kind: 'at-phonebook', link: 'usb', changeTracking: 'snapshot', capacity: sp.capacity, config: sp.config() });
+  h.attach(sp);
+  return { laptop, sp, hub: h, phone: ph };
+}
+
 function quiet(s: RunSummary): boolean {
   return Object.values(s.counts).every((c) => c.in.add + c.in.update + c.in.delete + c.out.add + c.out.update + c.out.delete === 0 && c.pending === 0 && !c.error);
 }
@@ -129,14 +145,7 @@ describe.skipIf(!haveSocat)(`Hub ↔ simulated handset over socat ↔ simulated 
 
   it('a GSM-only phone: names it cannot show are its projection, never an edit, and nothing is sent again', async () => {
     const dir = tempDir('atpb-e2e-gsm-');
-    phone = await phoneOnPty(dir, { charsets: ['GSM'], fill: { SM: 10 } });
-    hub = Hub.open({ dataDir: dir, region: REGION });
-    const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: laptopContacts(24) });
-    hub.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
-    hub.attach(laptop);
-    const sp = await AtPhonebookSyncPoint.open(phone.link, { spid: PHONE, knownImsi: null, timeoutMs: 1000 });
-    hub.pairDevice({ spid: PHONE, name: 'GSM handset', kind: 'at-phonebook', link: 'usb', changeTracking: 'snapshot', capacity: sp.capacity, config: sp.config() });
-    hub.attach(sp);
+    const { laptop, hub, phone } = await handsetAndLaptop(dir, { charsets: ['GSM'], fill: { SM: 10 } }, laptopContacts(24));
     expect((await hub.sync()).outcome).toBe('ok');
     // The phone shows '?' for what GSM 03.38 cannot hold; the truth keeps the real names.
     const held = [...phone.sim.entries('SM').values()].map((e) => e.name).join(' ');
@@ -162,14 +171,7 @@ describe.skipIf(!haveSocat)(`Hub ↔ simulated handset over socat ↔ simulated 
 describe.skipIf(!haveSocat)(`a name typed on the handset ${socatMissing}`, () => {
   it('keeps its whole length in the truth when the phone stores it whole, and leaves the phone as it is', async () => {
     const dir = tempDir('atpb-e2e-typed-');
-    phone = await phoneOnPty(dir, { charsets: ['GSM', 'UCS2'], fill: { SM: 2 } });
-    hub = Hub.open({ dataDir: dir, region: REGION });
-    const laptop = new SimulatedDevice({ spid: 'laptop', changeTracking: 'log', initial: [] });
-    hub.pairDevice({ spid: 'laptop', name: 'Laptop', kind: 'simulated', link: 'simulated', changeTracking: 'log' });
-    hub.attach(laptop);
-    const sp = await AtPhonebookSyncPoint.open(phone.link, { spid: PHONE, knownImsi: null, timeoutMs: 1000 });
-    hub.pairDevice({ spid: PHONE, name: 'Handset', kind: 'at-phonebook', link: 'usb', changeTracking: 'snapshot', capacity: sp.capacity, config: sp.config() });
-    hub.attach(sp);
+    const { laptop, sp, hub, phone } = await handsetAndLaptop(dir, { charsets: ['GSM', 'UCS2'], fill: { SM: 2 } }, []);
     expect((await hub.sync()).outcome).toBe('ok');
     // One number, no type: the handset stores the name with no suffix, all 14 characters,
     // though a contact with a suffixed number would get only 12.
